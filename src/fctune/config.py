@@ -1,0 +1,365 @@
+"""Typed run configuration: dataclasses with a documented default per field.
+
+A config is built from the defaults (the original recipe), then a YAML file, then dotted
+``key=value`` overrides from the command line. Unknown keys are errors that name the key and
+suggest the closest valid one. The resolved config is saved with every run (``dump_yaml``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from fctune.errors import ConfigError
+
+DEFAULT_TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+
+
+@dataclass
+class ModelConfig:
+    """Which model to tune and how its prompts are built."""
+
+    name_or_path: str = "Qwen/Qwen3-0.6B"
+    """Local HF directory, a ``.gguf`` file, the alias ``smollm2-135m``, or a hub id (needs network)."""
+    template: str = "auto"
+    """Chat template: ``auto`` (the model's own when it knows tools, else built-in ``hermes``), ``own`` or ``hermes``."""
+    enable_thinking: bool = False
+    """Qwen3 thinking mode. Off: prompts end with the empty think block, as at inference."""
+    dtype: str = "auto"
+    """``auto`` (fp32 on CPU, bf16 on GPU), ``float32``, ``bfloat16`` or ``float16``."""
+    device: str = "auto"
+    """``auto`` (cuda when available, else cpu), ``cpu`` or ``cuda[:N]``."""
+
+
+@dataclass
+class DataConfig:
+    """Training and validation data (canonical JSONL, docs/data-format.md)."""
+
+    train_file: str = ""
+    """Training conversations (JSONL). Empty: the built-in 15-sample seed set."""
+    valid_file: str = ""
+    """Optional validation conversations; validation loss is logged when given."""
+    max_length: int = 1024
+    """Longest sample in tokens. Longer samples are skipped, counted and listed (never truncated)."""
+
+
+@dataclass
+class LoraConfig:
+    """LoRA adapter (HF PEFT)."""
+
+    r: int = 16
+    """Rank of the update matrices."""
+    alpha: int = 32
+    """Scaling numerator: the update is scaled by alpha / r."""
+    dropout: float = 0.1
+    """Dropout on the LoRA input."""
+    target_modules: list[str] = field(default_factory=lambda: list(DEFAULT_TARGET_MODULES))
+    """Linear layers that get adapters."""
+    modules_to_save: list[str] = field(default_factory=list)
+    """Extra modules trained in full. Empty by default: Qwen3-0.6B ties lm_head to embed_tokens."""
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation, batching and run outputs."""
+
+    output_dir: str = "runs/fctune"
+    """Where the adapter, logs, checkpoints and reports go."""
+    num_epochs: float = 5.0
+    """Passes over the training data."""
+    max_steps: int = -1
+    """Stop after this many optimizer steps (-1: use num_epochs)."""
+    per_device_batch_size: int = 1
+    """Samples per micro-batch in the original recipe; with token_budget > 0 micro-batches are built by tokens instead."""
+    gradient_accumulation_steps: int = 8
+    """Effective batch = per_device_batch_size x this x processes (samples per optimizer step)."""
+    token_budget: int = 0
+    """Max padded tokens per micro-batch (0: auto from the memory there is). Micro-batches fill to it from length-sorted buckets."""
+    learning_rate: float = 1e-4
+    """Peak learning rate."""
+    optimizer: str = "adamw"
+    """Optimizer: ``adamw``."""
+    weight_decay: float = 0.0
+    """AdamW weight decay."""
+    adam_beta1: float = 0.9
+    """AdamW beta1."""
+    adam_beta2: float = 0.999
+    """AdamW beta2."""
+    max_grad_norm: float = 1.0
+    """Gradient clipping (0: off)."""
+    lr_scheduler: str = "cosine"
+    """Schedule after warm-up: ``cosine``, ``linear`` or ``constant``."""
+    warmup_ratio: float = 0.03
+    """Share of the steps spent warming up linearly."""
+    seed: int = 42
+    """Seed for data order, dropout and LoRA init."""
+    logging_steps: int = 1
+    """Log every N optimizer steps."""
+    eval_steps: int = 0
+    """Validation loss every N steps (0: at the end of each epoch)."""
+    save_steps: int = 0
+    """Checkpoint every N optimizer steps (0: only at the end)."""
+    save_total_limit: int = 2
+    """Keep the last K checkpoints."""
+    gradient_checkpointing: bool = False
+    """Recompute activations in backward: less memory, ~36 % more compute. Off unless memory demands it."""
+    num_threads: int = 0
+    """CPU threads for torch (0: the number of physical cores)."""
+    smoke_test: bool = True
+    """Write smoke_test.md: the four prompts of the original spec answered by the tuned model."""
+
+
+@dataclass
+class EvalConfig:
+    """Generation and scoring for ``fctune eval``."""
+
+    max_new_tokens: int = 256
+    """Longest generated answer."""
+    batch_size: int = 16
+    """Prompts generated together (left padding, length-sorted)."""
+    limit: int = 0
+    """Items per category/file (0: all)."""
+
+
+@dataclass
+class Config:
+    """Everything a run needs; saved resolved as ``fctune_config.yaml``."""
+
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    lora: LoraConfig = field(default_factory=LoraConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+
+
+# Names users bring from other tools, mapped to ours (checked before fuzzy matching).
+ALIASES = {
+    "rank": "r", "lora_r": "r", "lora_alpha": "alpha", "lora_dropout": "dropout",
+    "epochs": "num_epochs", "num_train_epochs": "num_epochs", "lr": "learning_rate",
+    "batch_size": "per_device_batch_size", "grad_accum": "gradient_accumulation_steps",
+    "cutoff_len": "max_length", "max_seq_length": "max_length", "model": "name_or_path",
+    "lr_scheduler_type": "lr_scheduler", "output": "output_dir",
+}
+
+
+def all_keys(cfg: Any = None, prefix: str = "") -> list[str]:
+    """Every dotted key of the config, e.g. ``lora.r``."""
+    cfg = cfg if cfg is not None else Config()
+    keys = []
+    for f in dataclasses.fields(cfg):
+        value = getattr(cfg, f.name)
+        if dataclasses.is_dataclass(value):
+            keys.extend(all_keys(value, f"{prefix}{f.name}."))
+        else:
+            keys.append(f"{prefix}{f.name}")
+    return keys
+
+
+def field_docs() -> dict[str, str]:
+    """Dotted key -> its docstring (the string literal under each field), for help and docs."""
+    import ast
+    import inspect
+
+    docs: dict[str, str] = {}
+    for section in dataclasses.fields(Config):
+        cls = section.default_factory  # type: ignore[misc]
+        tree = ast.parse(inspect.getsource(cls))
+        body = tree.body[0].body  # type: ignore[attr-defined]
+        for node, nxt in zip(body, body[1:]):
+            if isinstance(node, ast.AnnAssign) and isinstance(nxt, ast.Expr) and isinstance(nxt.value, ast.Constant):
+                docs[f"{section.name}.{node.target.id}"] = str(nxt.value.value)  # type: ignore[attr-defined]
+    return docs
+
+
+def suggest(key: str) -> str | None:
+    """The valid key closest to an unknown one."""
+    keys = all_keys()
+    section, _, leaf = key.rpartition(".")
+    alias = ALIASES.get(leaf)
+    if alias:
+        for k in keys:
+            if k.endswith("." + alias) and (not section or k.startswith(section + ".")):
+                return k
+    match = difflib.get_close_matches(key, keys, n=1, cutoff=0.5)
+    if match:
+        return match[0]
+    leaves = {k.rpartition(".")[2]: k for k in keys}
+    match = difflib.get_close_matches(leaf, list(leaves), n=1, cutoff=0.5)
+    return leaves[match[0]] if match else None
+
+
+def _unknown(key: str, where: str) -> ConfigError:
+    hint = suggest(key)
+    tail = f"; did you mean '{hint}'?" if hint else f"; valid keys: {', '.join(all_keys())}"
+    return ConfigError(f"unknown config key '{key}'{where}{tail}")
+
+
+def _coerce(value: Any, tp: Any, key: str) -> Any:
+    """Convert a YAML value or a command-line string to the field's type."""
+    origin = typing.get_origin(tp)
+    if origin is list:
+        (inner,) = typing.get_args(tp)
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()] if value.strip() not in ("", "[]") else []
+        if not isinstance(value, list):
+            raise ConfigError(f"config key '{key}' needs a list, got {value!r}")
+        return [_coerce(v, inner, key) for v in value]
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None or (isinstance(value, str) and value.lower() in ("none", "null")):
+            return None
+        return _coerce(value, args[0], key)
+    try:
+        if tp is bool:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(value)
+        if tp is int:
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError(value)
+            return int(float(value)) if isinstance(value, str) and "e" in value.lower() else int(value)
+        if tp is float:
+            if isinstance(value, bool):
+                raise ValueError(value)
+            return float(value)
+        if tp is str:
+            if isinstance(value, (dict, list)):
+                raise ValueError(value)
+            return str(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"config key '{key}' needs {getattr(tp, '__name__', tp)}, got {value!r}") from None
+    return value
+
+
+def _set(cfg: Config, key: str, value: Any, where: str = "") -> None:
+    parts = key.split(".")
+    obj: Any = cfg
+    for i, part in enumerate(parts):
+        names = {f.name: f for f in dataclasses.fields(obj)}
+        if part not in names:
+            raise _unknown(key, where)
+        if i == len(parts) - 1:
+            if dataclasses.is_dataclass(getattr(obj, part)):
+                raise ConfigError(f"config key '{key}' is a section; set one of its keys, e.g. '{key}.{dataclasses.fields(getattr(obj, part))[0].name}'")
+            hints = typing.get_type_hints(type(obj))
+            setattr(obj, part, _coerce(value, hints[part], key))
+        else:
+            obj = getattr(obj, part)
+            if not dataclasses.is_dataclass(obj):
+                raise _unknown(key, where)
+
+
+def _flatten(tree: Any, prefix: str = "") -> Iterable[tuple[str, Any]]:
+    if isinstance(tree, dict):
+        for k, v in tree.items():
+            if isinstance(v, dict):
+                yield from _flatten(v, f"{prefix}{k}.")
+            else:
+                yield f"{prefix}{k}", v
+    else:
+        raise ConfigError(f"config must be a mapping of sections, got {type(tree).__name__}")
+
+
+def parse_override(text: str) -> tuple[str, str]:
+    """``key=value`` -> (key, value)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"override '{text}' is not of the form key=value (e.g. lora.r=8)")
+    return key.strip(), value.strip()
+
+
+def load_config(path: str | Path | None = None, overrides: Iterable[str] = ()) -> Config:
+    """Defaults, then the YAML file, then ``key=value`` overrides."""
+    cfg = Config()
+    if path:
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"config file not found: {path}")
+        try:
+            tree = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: invalid YAML: {exc}") from None
+        for key, value in _flatten(tree):
+            _set(cfg, key, value, where=f" in {path}")
+    for text in overrides:
+        key, value = parse_override(text)
+        _set(cfg, key, yaml.safe_load(value) if value.startswith("[") else value)
+    validate(cfg)
+    return cfg
+
+
+def validate(cfg: Config) -> None:
+    """Range checks that types alone cannot express."""
+    checks = [
+        (cfg.lora.r > 0, "lora.r must be > 0"),
+        (cfg.lora.alpha > 0, "lora.alpha must be > 0"),
+        (0.0 <= cfg.lora.dropout < 1.0, "lora.dropout must be in [0, 1)"),
+        (bool(cfg.lora.target_modules), "lora.target_modules must not be empty"),
+        (cfg.data.max_length > 0, "data.max_length must be > 0"),
+        (cfg.train.num_epochs > 0 or cfg.train.max_steps > 0, "train.num_epochs or train.max_steps must be > 0"),
+        (cfg.train.per_device_batch_size > 0, "train.per_device_batch_size must be > 0"),
+        (cfg.train.gradient_accumulation_steps > 0, "train.gradient_accumulation_steps must be > 0"),
+        (cfg.train.token_budget >= 0, "train.token_budget must be >= 0"),
+        (cfg.train.learning_rate > 0, "train.learning_rate must be > 0"),
+        (cfg.train.optimizer in ("adamw",), "train.optimizer must be 'adamw'"),
+        (cfg.train.lr_scheduler in ("cosine", "linear", "constant"), "train.lr_scheduler must be cosine, linear or constant"),
+        (0.0 <= cfg.train.warmup_ratio < 1.0, "train.warmup_ratio must be in [0, 1)"),
+        (cfg.model.template in ("auto", "own", "hermes"), "model.template must be auto, own or hermes"),
+        (cfg.model.dtype in ("auto", "float32", "bfloat16", "float16"), "model.dtype must be auto, float32, bfloat16 or float16"),
+        (cfg.eval.batch_size > 0, "eval.batch_size must be > 0"),
+        (cfg.eval.max_new_tokens > 0, "eval.max_new_tokens must be > 0"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise ConfigError(message)
+
+
+def to_dict(cfg: Config) -> dict[str, Any]:
+    return dataclasses.asdict(cfg)
+
+
+def dump_yaml(cfg: Config, path: str | Path | None = None) -> str:
+    """The resolved config as YAML (written to ``path`` when given)."""
+    text = yaml.safe_dump(to_dict(cfg), sort_keys=False, allow_unicode=True)
+    if path:
+        Path(path).write_text(text, encoding="utf-8")
+    return text
+
+
+def from_dict(tree: dict[str, Any]) -> Config:
+    """Rebuild a config saved by ``dump_yaml`` (e.g. to resume a run)."""
+    cfg = Config()
+    for key, value in _flatten(tree):
+        _set(cfg, key, value)
+    return cfg
+
+
+def add_config_arguments(parser: Any, with_file: bool = True) -> None:
+    """Positional ``[CONFIG.yaml] [key=value ...]`` shared by train, eval and the rest."""
+    if with_file:
+        parser.add_argument("config", nargs="?", default=None, metavar="CONFIG.yaml",
+                            help="YAML config (sections model, data, lora, train, eval); defaults are the original recipe")
+    parser.add_argument("overrides", nargs="*", default=[], metavar="key=value",
+                        help="dotted overrides applied after the file, e.g. lora.r=8 train.num_epochs=1")
+
+
+def config_from_args(args: Any) -> Config:
+    """Build the config from ``add_config_arguments`` positionals (a first ``key=value`` is an override)."""
+    path = getattr(args, "config", None)
+    overrides = list(getattr(args, "overrides", []) or [])
+    if path and "=" in path and not Path(path).is_file():
+        overrides.insert(0, path)
+        path = None
+    return load_config(path, overrides)

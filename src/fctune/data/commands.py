@@ -1,0 +1,26 @@
+"""``fctune data`` subcommands. Each lives in its own module with ``add_arguments`` and ``run``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "seed": ("fctune.data.seed", "write the original 15-sample Chinese data set"),
+    "validate": ("fctune.data.validate", "check a data file and print statistics"),
+    "convert": ("fctune.data.convert", "convert OpenAI / xLAM / Glaive / sharegpt / seed-text rows to the canonical format"),
+    "synth": ("fctune.data.synth", "generate synthetic tool-calling conversations"),
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="data_command", metavar="SUBCOMMAND", required=True)
+    for name, (module_name, help_text) in SUBCOMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        module = importlib.import_module(module_name)
+        module.add_arguments(p)
+        p.set_defaults(_data_run=module.run)
+
+
+def run(args: argparse.Namespace) -> int:
+    return args._data_run(args)
