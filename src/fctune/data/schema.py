@@ -1,0 +1,415 @@
+"""The canonical conversation format: normalisation, JSONL reading and writing, schema aliases.
+
+A conversation is a plain dict (docs/data-format.md)::
+
+    {"id": "...",                       # optional, kept as-is
+     "tools": [{"type": "function",
+                "function": {"name": ..., "description": ..., "parameters": {JSON Schema}}}],
+     "messages": [{"role": "system", "content": str},
+                  {"role": "user", "content": str},
+                  {"role": "assistant", "content": str,   # "" when there is none
+                   "tool_calls": [{"type": "function",
+                                   "function": {"name": str, "arguments": dict}}]},
+                  {"role": "tool", "name": str, "content": str}]}
+
+:func:`normalize_conversation` fixes the common variations (arguments as JSON strings, calls
+without the ``function`` wrapper, bare function dicts as tools, ``content: null``, structured
+tool results). The semantic checks (role order, declared tools, argument schemas) live in
+:mod:`fctune.data.validate`; :func:`load_conversations` runs both.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from fctune.errors import DataError, FctuneError
+
+ROLES = ("system", "user", "assistant", "tool")
+
+EMPTY_PARAMETERS: dict[str, Any] = {"type": "object", "properties": {}}
+
+# BFCL / Python-style type names -> JSON Schema type names. ``None`` means "no type constraint".
+TYPE_ALIASES: dict[str, str | None] = {
+    "dict": "object",
+    "object": "object",
+    "float": "number",
+    "double": "number",
+    "number": "number",
+    "tuple": "array",
+    "list": "array",
+    "array": "array",
+    "int": "integer",
+    "integer": "integer",
+    "long": "integer",
+    "str": "string",
+    "string": "string",
+    "bool": "boolean",
+    "boolean": "boolean",
+    "null": "null",
+    "none": "null",
+    "any": None,
+}
+
+# Keywords whose value is one schema / a map of schemas / a list of schemas.
+_SCHEMA_KEYS = ("items", "additionalProperties", "not", "contains", "propertyNames",
+                "unevaluatedItems", "unevaluatedProperties", "if", "then", "else", "additionalItems")
+_SCHEMA_MAP_KEYS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_SCHEMA_LIST_KEYS = ("anyOf", "oneOf", "allOf", "prefixItems")
+
+
+class DataErrors(DataError):
+    """Several problems in one data file. ``str()`` lists them all, one ``FILE:LINE: reason`` a line,
+    followed by a count. ``errors`` holds the individual :class:`DataError` objects."""
+
+    def __init__(self, errors: list[DataError]):
+        self.errors = list(errors)
+        first = self.errors[0]
+        self.path, self.line, self.reason = first.path, first.line, first.reason
+        rows = len({e.line for e in self.errors})
+        lines = [str(e) for e in self.errors]
+        lines.append(f"{len(self.errors)} problem(s) in {rows} row(s) of {first.path}")
+        FctuneError.__init__(self, "\n".join(lines))
+
+
+# --------------------------------------------------------------------------- JSON Schema aliases
+
+
+def _convert_type(value: Any) -> Any:
+    """Map one ``type`` value (a name or a list of names); ``None`` when it means "any"."""
+    if isinstance(value, str):
+        key = value.strip().lower()
+        return TYPE_ALIASES[key] if key in TYPE_ALIASES else value
+    if isinstance(value, list):
+        out: list[Any] = []
+        for item in value:
+            mapped = _convert_type(item)
+            if mapped is None:  # "any" inside a list of types: no constraint at all
+                return None
+            if mapped not in out:
+                out.append(mapped)
+        return out
+    return value
+
+
+def schema_to_jsonschema(params: dict) -> dict:
+    """Return a new JSON Schema (draft 2020-12) with BFCL / Python type aliases converted.
+
+    ``dict`` -> ``object``, ``float`` -> ``number``, ``tuple``/``list`` -> ``array``, ``int`` ->
+    ``integer``, ``str`` -> ``string``, ``bool`` -> ``boolean``, ``any`` -> no type constraint,
+    recursively through ``properties``, ``items``, ``anyOf`` and the other sub-schema keywords.
+    A list-valued ``items`` (the old tuple form) becomes ``prefixItems``. Unknown type names are
+    kept so that meta-validation reports them. A non-dict input is returned unchanged (copied).
+    """
+    if not isinstance(params, dict):
+        return copy.deepcopy(params)
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if key == "type":
+            mapped = _convert_type(value)
+            if mapped is not None:
+                out["type"] = mapped
+        elif key == "items" and isinstance(value, list):
+            out["prefixItems"] = [schema_to_jsonschema(v) for v in value]
+        elif key in _SCHEMA_KEYS and isinstance(value, dict):
+            out[key] = schema_to_jsonschema(value)
+        elif key in _SCHEMA_MAP_KEYS and isinstance(value, dict):
+            out[key] = {k: schema_to_jsonschema(v) if isinstance(v, dict) else copy.deepcopy(v)
+                        for k, v in value.items()}
+        elif key in _SCHEMA_LIST_KEYS and isinstance(value, list):
+            out[key] = [schema_to_jsonschema(v) if isinstance(v, dict) else copy.deepcopy(v) for v in value]
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def is_object_schema(params: Any) -> bool:
+    """True when ``params`` (aliases allowed) is a dict schema whose type is ``object``."""
+    if not isinstance(params, dict):
+        return False
+    t = _convert_type(params.get("type"))
+    return t == "object" or (isinstance(t, list) and t == ["object"])
+
+
+# --------------------------------------------------------------------------- normalisation
+
+
+def _kind(value: Any) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean", int: "number",
+            float: "number", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _text_content(value: Any, where: str, role: str, problems: list[str]) -> str | None:
+    """Content as a string: strings kept, OpenAI text parts joined; ``None`` for assistants -> ""."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        if role in ("assistant",):
+            return ""
+        problems.append(f"{where}: {role} message has no text content")
+        return None
+    if role == "tool":
+        if isinstance(value, (dict, list, int, float, bool)):
+            return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list) and all(isinstance(p, dict) for p in value):
+        texts = []
+        for part in value:
+            if part.get("type", "text") != "text" or not isinstance(part.get("text"), str):
+                problems.append(f"{where}: only text content parts are supported")
+                return None
+            texts.append(part["text"])
+        return "".join(texts)
+    problems.append(f"{where}: content must be a string, got {_kind(value)}")
+    return None
+
+
+def parse_arguments(raw: Any) -> tuple[dict | None, str | None]:
+    """Arguments as a dict: a dict is copied, a JSON string is parsed, ``None``/"" is ``{}``.
+    Returns ``(arguments, None)`` or ``(None, reason)``."""
+    if raw is None:
+        return {}, None
+    if isinstance(raw, str):
+        if not raw.strip():
+            return {}, None
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            return None, f"arguments are not valid JSON ({exc.msg} at char {exc.pos})"
+        if isinstance(raw, str):
+            return None, "arguments must be a JSON object, got a string (double-encoded JSON?)"
+    if not isinstance(raw, dict):
+        return None, f"arguments must be a JSON object, got {_kind(raw)}"
+    return copy.deepcopy(raw), None
+
+
+def normalize_call(call: Any, where: str, problems: list[str]) -> dict | None:
+    """One call as ``{"type": "function", "function": {"name", "arguments": dict}}``."""
+    if not isinstance(call, dict):
+        problems.append(f"{where}: a tool call must be an object, got {_kind(call)}")
+        return None
+    fn = call.get("function") if "function" in call else call
+    if not isinstance(fn, dict):
+        problems.append(f"{where}: 'function' must be an object, got {_kind(fn)}")
+        return None
+    name = fn.get("name")
+    ok = True
+    if not isinstance(name, str) or not name.strip():
+        problems.append(f"{where}: call has no function name")
+        ok = False
+    args, reason = parse_arguments(fn.get("arguments", fn.get("parameters")))
+    if reason:
+        problems.append(f"{where}: call {name!r}: {reason}" if isinstance(name, str) else f"{where}: {reason}")
+        ok = False
+    if not ok:
+        return None
+    return {"type": "function", "function": {"name": name, "arguments": args}}
+
+
+def normalize_tool(tool: Any, where: str, problems: list[str]) -> dict | None:
+    """One tool as ``{"type": "function", "function": {...}}``; bare function dicts get wrapped,
+    missing ``description`` becomes "" and missing ``parameters`` an empty object schema."""
+    if not isinstance(tool, dict):
+        problems.append(f"{where}: a tool must be an object, got {_kind(tool)}")
+        return None
+    if "function" in tool:
+        fn = tool["function"]
+        if tool.get("type", "function") != "function":
+            problems.append(f"{where}: tool type must be 'function', got {tool.get('type')!r}")
+            return None
+        if not isinstance(fn, dict):
+            problems.append(f"{where}: 'function' must be an object, got {_kind(fn)}")
+            return None
+    elif "name" in tool or "parameters" in tool:
+        fn = tool
+    else:
+        problems.append(f"{where}: not a function tool (no 'function' or 'name' key)")
+        return None
+    fn = copy.deepcopy(fn)
+    if fn.get("description") is None:
+        fn["description"] = ""
+    params = fn.get("parameters")
+    if params is None:
+        fn["parameters"] = copy.deepcopy(EMPTY_PARAMETERS)
+    elif isinstance(params, str):  # stored as a JSON string (Arrow-friendly datasets)
+        try:
+            fn["parameters"] = json.loads(params)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{where}: parameters are not valid JSON ({exc.msg})")
+            return None
+    return {"type": "function", "function": fn}
+
+
+def normalize_message(msg: Any, index: int, problems: list[str], call_names: dict[str, str]) -> dict | None:
+    """One message in canonical form, or ``None`` (with a problem recorded) when it cannot be."""
+    where = f"messages[{index}]"
+    if not isinstance(msg, dict):
+        problems.append(f"{where}: a message must be an object, got {_kind(msg)}")
+        return None
+    role = msg.get("role")
+    if role not in ROLES:
+        problems.append(f"{where}: unknown role {role!r} (expected one of {', '.join(ROLES)})")
+        return None
+    before = len(problems)
+    content = _text_content(msg.get("content"), where, role, problems)
+    raw_calls = msg.get("tool_calls")
+    out: dict[str, Any] = {"role": role, "content": content}
+    if raw_calls not in (None, []):
+        if role != "assistant":
+            problems.append(f"{where}: only assistant messages may carry tool_calls")
+        elif not isinstance(raw_calls, list):
+            problems.append(f"{where}: tool_calls must be a list, got {_kind(raw_calls)}")
+        else:
+            calls = []
+            for j, call in enumerate(raw_calls):
+                norm = normalize_call(call, f"{where}.tool_calls[{j}]", problems)
+                if norm is None:
+                    continue
+                calls.append(norm)
+                if isinstance(call, dict) and isinstance(call.get("id"), str):
+                    call_names[call["id"]] = norm["function"]["name"]
+            out["tool_calls"] = calls
+    if role == "tool":
+        name = msg.get("name")
+        if not isinstance(name, str) or not name:
+            name = call_names.get(msg.get("tool_call_id")) if isinstance(msg.get("tool_call_id"), str) else None
+        out = {"role": "tool", "content": content}
+        if name:
+            out = {"role": "tool", "name": name, "content": content}
+    if len(problems) > before:
+        return None
+    return out
+
+
+def normalize_row(row: Any) -> tuple[dict | None, list[str]]:
+    """Best-effort normalisation that records every structural problem instead of stopping at the
+    first. Returns ``(conversation, problems)``; the conversation is ``None`` when there is no
+    usable ``messages`` list, and messages/tools that could not be normalised are ``None`` in it
+    (only when ``problems`` is non-empty)."""
+    if not isinstance(row, dict):
+        return None, [f"row must be a JSON object, got {_kind(row)}"]
+    problems: list[str] = []
+    out: dict[str, Any] = {}
+    if "id" in row:
+        out["id"] = copy.deepcopy(row["id"])
+    tools_in = row.get("tools")
+    if isinstance(tools_in, str):
+        try:
+            tools_in = json.loads(tools_in) if tools_in.strip() else []
+        except json.JSONDecodeError as exc:
+            problems.append(f"tools: not valid JSON ({exc.msg})")
+            tools_in = []
+    tools: list[Any] = []
+    if tools_in is None:
+        tools_in = []
+    if not isinstance(tools_in, list):
+        problems.append(f"tools must be a list, got {_kind(tools_in)}")
+    else:
+        tools = [normalize_tool(t, f"tools[{i}]", problems) for i, t in enumerate(tools_in)]
+    out["tools"] = tools
+    messages = row.get("messages")
+    if messages is None:
+        problems.append("missing 'messages'")
+        return None, problems
+    if not isinstance(messages, list):
+        problems.append(f"'messages' must be a list, got {_kind(messages)}")
+        return None, problems
+    call_names: dict[str, str] = {}
+    out["messages"] = [normalize_message(m, i, problems, call_names) for i, m in enumerate(messages)]
+    return out, problems
+
+
+def normalize_conversation(row: dict) -> dict:
+    """Return a NEW canonical conversation built from ``row`` (which is not modified).
+
+    Fixes: ``arguments`` given as a JSON string are parsed; calls given as ``{"name",
+    "arguments"}`` get the ``{"type": "function", "function": ...}`` wrapper; bare function dicts
+    in ``tools`` get wrapped; assistant ``content: null`` becomes ""; structured tool results
+    become JSON text; a tool message without ``name`` takes it from the call its ``tool_call_id``
+    points at. Call ids and unknown message keys are dropped.
+
+    Raises ``ValueError(reason)`` (all reasons joined by "; ") when the row cannot be fixed.
+    """
+    conv, problems = normalize_row(row)
+    if problems or conv is None:
+        raise ValueError("; ".join(problems) or "cannot normalise row")
+    return conv
+
+
+# --------------------------------------------------------------------------- files
+
+
+def iter_jsonl(path: str | os.PathLike) -> Iterator[tuple[int, Any]]:
+    """Yield ``(line_number, object)`` for each non-blank line (1-based numbers).
+
+    A line that is not valid JSON (or not UTF-8) yields ``(line_number, DataError)`` instead of
+    raising, so a caller can report every problem in one pass. A missing file raises
+    :class:`FctuneError`.
+    """
+    path = Path(path)
+    try:
+        fh = open(path, "rb")
+    except OSError as exc:
+        raise FctuneError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    with fh:
+        for number, raw in enumerate(fh, start=1):
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield number, DataError(str(path), number, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+                continue
+            if not line.strip():
+                continue
+            try:
+                yield number, json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, DataError(str(path), number, f"invalid JSON: {exc.msg} (column {exc.colno})")
+
+
+def load_conversations(path: str | os.PathLike) -> list[dict]:
+    """Read a canonical JSONL file: every row normalised and validated.
+
+    Raises :class:`DataErrors` (a :class:`DataError`) listing every problem as ``FILE:LINE:
+    reason`` when any row is bad, and a :class:`DataError` when the file holds no conversation.
+    """
+    from fctune.data.validate import check_row
+
+    conversations: list[dict] = []
+    errors: list[DataError] = []
+    for number, obj in iter_jsonl(path):
+        if isinstance(obj, DataError):
+            errors.append(obj)
+            continue
+        conv, problems = check_row(obj)
+        errors.extend(DataError(str(path), number, reason) for reason in problems)
+        if conv is not None:
+            conversations.append(conv)
+    if errors:
+        raise DataErrors(errors)
+    if not conversations:
+        raise DataError(str(path), 1, "the file holds no conversations")
+    return conversations
+
+
+def dumps_row(row: Any) -> str:
+    """One JSONL line (without the newline): UTF-8 text, keys in their given order."""
+    return json.dumps(row, ensure_ascii=False)
+
+
+def write_jsonl(path: str | os.PathLike, rows: Iterable[Any]) -> int:
+    """Write one JSON object per line (UTF-8, ``ensure_ascii=False``, ``\\n`` endings); parent
+    directories are created. Returns the number of rows written."""
+    path = Path(path)
+    if path.parent and not path.parent.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        for row in rows:
+            fh.write(dumps_row(row))
+            fh.write("\n")
+            count += 1
+    return count

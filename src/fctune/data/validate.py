@@ -1,0 +1,394 @@
+"""``fctune data validate FILE``: check every row of a data file and print statistics.
+
+Every problem is reported as ``FILE:LINE: reason`` (all of them, not only the first), then a
+summary. Exit status 1 when any row has an error, else 0. With ``--tokenizer`` the samples are
+rendered as for training and samples longer than ``--max-length`` are listed as warnings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fctune.data.schema import DataError, is_object_schema, iter_jsonl, normalize_row, schema_to_jsonschema
+from fctune.errors import FctuneError, ModelLoadError
+
+DEFAULT_MAX_LENGTH = 1024
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
+
+# params JSON (sorted) -> (jsonschema validator or None, problem or None); tool schemas repeat a lot.
+_SCHEMA_CACHE: dict[str, tuple[Any, str | None]] = {}
+
+
+def _compile_schema(params: dict) -> tuple[Any, str | None]:
+    """A jsonschema validator for a tool's parameters (aliases converted), or a reason why not."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    key = json.dumps(params, sort_keys=True, ensure_ascii=False, default=str)
+    hit = _SCHEMA_CACHE.get(key)
+    if hit is not None:
+        return hit
+    result: tuple[Any, str | None]
+    if not is_object_schema(params):
+        got = params.get("type") if isinstance(params, dict) else type(params).__name__
+        result = (None, f"parameters must be an object schema (type 'object'), got {got!r}")
+    else:
+        schema = schema_to_jsonschema(params)
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as exc:
+            where = "/".join(str(p) for p in exc.absolute_path)
+            result = (None, f"invalid JSON Schema: {exc.message}" + (f" (at {where})" if where else ""))
+        else:
+            props = schema.get("properties") or {}
+            missing = [r for r in schema.get("required") or [] if r not in props]
+            if missing and not schema.get("additionalProperties"):
+                result = (None, f"'required' names parameter(s) not in 'properties': {', '.join(map(str, missing))}")
+            else:
+                result = (Draft202012Validator(schema), None)
+    if len(_SCHEMA_CACHE) > 4096:
+        _SCHEMA_CACHE.clear()
+    _SCHEMA_CACHE[key] = result
+    return result
+
+
+def _argument_problems(where: str, name: str, args: dict, validator: Any) -> list[str]:
+    schema = validator.schema
+    problems: list[str] = []
+    required = [r for r in schema.get("required") or [] if r not in args]
+    if required:
+        problems.append(f"{where}: call {name!r} is missing required argument(s): {', '.join(required)}")
+    props = schema.get("properties")
+    if isinstance(props, dict) and "additionalProperties" not in schema and "patternProperties" not in schema:
+        extra = [k for k in args if k not in props]
+        if extra:
+            problems.append(f"{where}: call {name!r} has argument(s) not in the tool's parameters: {', '.join(extra)}")
+    for err in sorted(validator.iter_errors(args), key=lambda e: [str(p) for p in e.absolute_path]):
+        if err.validator == "required" and not err.absolute_path:
+            continue  # reported above, with every missing name
+        path = ".".join(str(p) for p in err.absolute_path)
+        arg = f" argument {path!r}" if path else ""
+        problems.append(f"{where}: call {name!r}{arg}: {err.message}")
+    return problems
+
+
+def conversation_problems(conv: dict) -> list[str]:
+    """Semantic checks of a (possibly partly) normalised conversation: tools, role order, calls."""
+    problems: list[str] = []
+    declared: dict[str, Any] = {}  # name -> validator, or None when its schema is broken
+    for i, tool in enumerate(conv.get("tools") or []):
+        if tool is None:
+            continue
+        fn = tool["function"]
+        name = fn.get("name")
+        if not isinstance(name, str) or not name.strip():
+            problems.append(f"tools[{i}]: missing function name")
+            continue
+        if name in declared:
+            problems.append(f"tools[{i}]: duplicate tool name {name!r}")
+            continue
+        validator, reason = _compile_schema(fn.get("parameters"))
+        if reason:
+            problems.append(f"tools[{i}] ({name!r}): {reason}")
+        declared[name] = validator
+
+    messages = conv.get("messages") or []
+    if not messages:
+        problems.append("'messages' is empty")
+        return problems
+    seen_user = False
+    open_call: tuple[int, list[str]] | None = None  # (index, names) of the calls tool results answer
+    for i, msg in enumerate(messages):
+        if msg is None:
+            open_call = None
+            continue
+        where = f"messages[{i}]"
+        role = msg["role"]
+        if role == "system":
+            if i != 0:
+                problems.append(f"{where}: a system message may only come first")
+            open_call = None
+        elif role == "user":
+            seen_user = True
+            open_call = None
+        elif role == "tool":
+            if open_call is None:
+                problems.append(f"{where}: tool result without a preceding assistant tool call")
+            elif msg.get("name") and msg["name"] not in open_call[1]:
+                problems.append(f"{where}: tool result for {msg['name']!r}, but messages[{open_call[0]}] "
+                                f"called {', '.join(repr(n) for n in open_call[1])}")
+        elif role == "assistant":
+            if not seen_user:
+                problems.append(f"{where}: assistant turn before any user turn")
+                seen_user = True  # report once
+            calls = msg.get("tool_calls") or []
+            if not calls and not (msg.get("content") or "").strip():
+                problems.append(f"{where}: assistant turn with neither content nor tool calls")
+            for call in calls:
+                name = call["function"]["name"]
+                args = call["function"]["arguments"]
+                if name not in declared:
+                    problems.append(f"{where}: call to undeclared tool {name!r}")
+                elif declared[name] is not None:
+                    problems.extend(_argument_problems(where, name, args, declared[name]))
+            open_call = (i, [c["function"]["name"] for c in calls]) if calls else None
+    last = messages[-1]
+    if last is not None and last["role"] != "assistant":
+        problems.append(f"messages[{len(messages) - 1}]: the conversation must end with an assistant turn "
+                        f"(it ends with a {last['role']} message)")
+    return problems
+
+
+def check_row(obj: Any) -> tuple[dict | None, list[str]]:
+    """Normalise and check one row. Returns ``(conversation, problems)``: the normalised
+    conversation when ``problems`` is empty, else ``None`` and every problem found."""
+    conv, problems = normalize_row(obj)
+    if conv is not None:
+        problems = problems + conversation_problems(conv)
+    if problems:
+        return None, problems
+    return conv, []
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def language(conv: dict) -> str:
+    """``zh`` when the user text holds CJK characters, else ``en``."""
+    text = "".join(m["content"] for m in conv["messages"] if m["role"] == "user")
+    return "zh" if _CJK.search(text) else "en"
+
+
+def conversation_stats(conv: dict) -> dict:
+    """Per-conversation counts used by :func:`summarize`."""
+    calls_per_turn = []
+    multi_step = False
+    seen_tool_result = False
+    for msg in conv["messages"]:
+        if msg["role"] == "tool":
+            seen_tool_result = True
+        elif msg["role"] == "assistant":
+            n = len(msg.get("tool_calls") or [])
+            calls_per_turn.append(n)
+            if n and seen_tool_result:
+                multi_step = True
+    turns_with_calls = sum(1 for n in calls_per_turn if n)
+    return {
+        "turns": len(conv["messages"]),
+        "assistant_turns": len(calls_per_turn),
+        "calls": sum(calls_per_turn),
+        "parallel": any(n >= 2 for n in calls_per_turn),
+        "multi_step": multi_step or turns_with_calls >= 2,
+        "language": language(conv),
+        "declared": [t["function"]["name"] for t in conv["tools"]],
+        "called": [c["function"]["name"] for m in conv["messages"] if m["role"] == "assistant"
+                   for c in m.get("tool_calls") or []],
+    }
+
+
+def percentile(values: list[int], q: float) -> int:
+    """Nearest-rank percentile of ``values`` (``q`` in 0..100); 0 for an empty list."""
+    if not values:
+        return 0
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * q // 100))  # ceil(n * q / 100), at least 1
+    return int(ordered[int(rank) - 1])
+
+
+def summarize(conversations: list[dict], token_lengths: list[int] | None = None) -> dict:
+    """Statistics over valid conversations (key names are documented in docs/data-format.md)."""
+    per = [conversation_stats(c) for c in conversations]
+    n = len(per)
+
+    def share(key: str) -> float:
+        return round(sum(1 for p in per if p[key]) / n, 4) if n else 0.0
+
+    langs: dict[str, int] = {}
+    for p in per:
+        langs[p["language"]] = langs.get(p["language"], 0) + 1
+    called = {name for p in per for name in p["called"]}
+    stats: dict[str, Any] = {
+        "samples": n,
+        "turns": sum(p["turns"] for p in per),
+        "turns_per_sample_mean": round(sum(p["turns"] for p in per) / n, 3) if n else 0.0,
+        "assistant_turns": sum(p["assistant_turns"] for p in per),
+        "calls": sum(p["calls"] for p in per),
+        "calls_per_sample_mean": round(sum(p["calls"] for p in per) / n, 3) if n else 0.0,
+        "calls_per_sample_max": max((p["calls"] for p in per), default=0),
+        "parallel_share": share("parallel"),
+        "multi_step_share": share("multi_step"),
+        "no_call_share": round(sum(1 for p in per if p["calls"] == 0) / n, 4) if n else 0.0,
+        "languages": dict(sorted(langs.items())),
+        "distinct_tools_called": len(called),
+        "distinct_tools_declared": len({name for p in per for name in p["declared"]}),
+    }
+    if token_lengths is not None:
+        stats["token_length"] = {
+            "p50": percentile(token_lengths, 50),
+            "p90": percentile(token_lengths, 90),
+            "p99": percentile(token_lengths, 99),
+            "max": max(token_lengths, default=0),
+        }
+    return stats
+
+
+# --------------------------------------------------------------------------- files
+
+
+@dataclass
+class ValidationReport:
+    """What :func:`validate_file` found. ``stats`` holds the keys printed by ``--json``."""
+
+    errors: list[DataError] = field(default_factory=list)
+    too_long: list[tuple[int, int]] = field(default_factory=list)
+    """(line, tokens) of samples longer than the maximum length (a warning, not an error)."""
+    stats: dict = field(default_factory=dict)
+    path: str = ""
+    max_length: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def load_tokenizer(name_or_path: str) -> Any:
+    """``transformers.AutoTokenizer.from_pretrained`` with a readable error."""
+    try:
+        from transformers import AutoTokenizer
+
+        return AutoTokenizer.from_pretrained(str(name_or_path))
+    except Exception as exc:  # noqa: BLE001 - every failure here means the same thing to the user
+        raise ModelLoadError(f"cannot load a tokenizer from {name_or_path!r}: {exc}. "
+                             "Pass a local directory holding tokenizer.json and tokenizer_config.json.") from exc
+
+
+def validate_file(path: str | Path, tokenizer: Any = None, max_length: int | None = None) -> ValidationReport:
+    """Check every row of ``path``; with a tokenizer (object, or a directory to load it from) also
+    measure token lengths with :class:`fctune.formats.ChatFormat` and list the samples longer than
+    ``max_length`` (default 1024)."""
+    path = str(path)
+    if tokenizer is not None and isinstance(tokenizer, (str, Path)):
+        tokenizer = load_tokenizer(str(tokenizer))
+    fmt = None
+    if tokenizer is not None:
+        from fctune.formats import ChatFormat
+
+        fmt = ChatFormat(tokenizer)
+        if max_length is None:
+            max_length = DEFAULT_MAX_LENGTH
+    report = ValidationReport(path=path, max_length=max_length if fmt is not None else None)
+    rows = 0
+    bad_rows: set[int] = set()
+    conversations: list[dict] = []
+    lengths: list[int] = []
+    for number, obj in iter_jsonl(path):
+        rows += 1
+        if isinstance(obj, DataError):
+            report.errors.append(obj)
+            bad_rows.add(number)
+            continue
+        conv, problems = check_row(obj)
+        if problems:
+            report.errors.extend(DataError(path, number, reason) for reason in problems)
+            bad_rows.add(number)
+            continue
+        if fmt is not None:
+            try:
+                items = fmt.render_training(conv)
+            except Exception as exc:  # noqa: BLE001 - a row the template cannot render is a data error
+                report.errors.append(DataError(path, number, f"cannot render with the chat template: {exc}"))
+                bad_rows.add(number)
+                continue
+            length = max((len(item.input_ids) for item in items), default=0)
+            lengths.append(length)
+            if max_length is not None and length > max_length:
+                report.too_long.append((number, length))
+        conversations.append(conv)
+    stats = summarize(conversations, lengths if fmt is not None else None)
+    stats = {
+        "samples": stats.pop("samples"),
+        "rows": rows,
+        "invalid_rows": len(bad_rows),
+        "errors": len(report.errors),
+        "too_long": len(report.too_long),
+        **stats,
+    }
+    if fmt is not None:
+        stats["max_length"] = max_length
+        stats["too_long_samples"] = [{"line": line, "tokens": tokens} for line, tokens in report.too_long]
+    report.stats = stats
+    return report
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="canonical JSONL data file (docs/data-format.md)")
+    parser.add_argument("--tokenizer", metavar="DIR", default=None,
+                        help="tokenizer directory: also measure token lengths as rendered for training")
+    parser.add_argument("--max-length", metavar="N", type=int, default=None,
+                        help=f"warn about samples longer than N tokens (default {DEFAULT_MAX_LENGTH}; needs --tokenizer)")
+    parser.add_argument("--json", action="store_true", help="print the statistics as JSON on stdout")
+
+
+def _print_table(report: ValidationReport) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    s = report.stats
+    table = Table(title=f"{report.path}", show_header=True, header_style="bold")
+    table.add_column("statistic")
+    table.add_column("value", justify="right")
+    rows: list[tuple[str, str]] = [
+        ("samples (valid)", str(s["samples"])),
+        ("rows read", str(s["rows"])),
+        ("rows with errors", str(s["invalid_rows"])),
+        ("errors", str(s["errors"])),
+        ("turns (messages)", f"{s['turns']} ({s['turns_per_sample_mean']} / sample)"),
+        ("assistant turns", str(s["assistant_turns"])),
+        ("calls per sample", f"mean {s['calls_per_sample_mean']}, max {s['calls_per_sample_max']}"),
+        ("parallel calls", f"{s['parallel_share']:.1%}"),
+        ("multi-step", f"{s['multi_step_share']:.1%}"),
+        ("no call", f"{s['no_call_share']:.1%}"),
+        ("languages", ", ".join(f"{k} {v}" for k, v in s["languages"].items()) or "-"),
+        ("distinct tools declared", str(s["distinct_tools_declared"])),
+        ("distinct tools called", str(s["distinct_tools_called"])),
+    ]
+    if "token_length" in s:
+        t = s["token_length"]
+        rows.append(("token length", f"p50 {t['p50']}, p90 {t['p90']}, p99 {t['p99']}, max {t['max']}"))
+        rows.append((f"longer than {s['max_length']}", str(s["too_long"])))
+    for name, value in rows:
+        table.add_row(name, value)
+    Console(soft_wrap=True).print(table)
+
+
+def run(args: argparse.Namespace) -> int:
+    if not Path(args.file).is_file():
+        raise FctuneError(f"{args.file}: no such file")
+    if args.max_length is not None and args.tokenizer is None:
+        print("note: --max-length is only checked with --tokenizer", file=sys.stderr)
+    report = validate_file(args.file, tokenizer=args.tokenizer, max_length=args.max_length)
+    for err in report.errors:
+        print(err, file=sys.stderr)
+    for line, tokens in report.too_long:
+        print(f"{report.path}:{line}: warning: sample has {tokens} tokens, longer than {report.max_length}",
+              file=sys.stderr)
+    s = report.stats
+    if args.json:
+        print(json.dumps(s, ensure_ascii=False, indent=2))
+    else:
+        _print_table(report)
+    summary = f"{report.path}: {s['rows']} rows, {s['samples']} samples valid, {s['errors']} error(s)"
+    if report.too_long:
+        summary += f", {len(report.too_long)} longer than {report.max_length} tokens (warning)"
+    print(summary, file=sys.stderr)
+    return 1 if report.errors else 0

@@ -1,0 +1,330 @@
+"""The one place that knows the chat format: render conversations to token ids + trainable mask,
+build inference prompts, and parse tool calls back out of generated text (the inverse pair).
+
+Training, evaluation, chat and serving all go through :class:`ChatFormat`, so the prompt a model
+is trained under is, token for token, the prompt it is asked under later.
+
+Layout (Qwen3's native hermes style, ChatML turns)::
+
+    <|im_start|>assistant
+    <think>\n\n</think>\n\n            <- only in Qwen3's non-thinking generation prompt
+    preface text
+    <tool_call>
+    {"name": "get_weather", "arguments": {"location": "北京"}}
+    </tool_call><|im_end|>
+
+Parity invariant (../shared/NOTES.md §2): for every trained assistant turn, the ids before its first
+trained token equal ``apply_chat_template(history, tools, add_generation_prompt=True,
+enable_thinking=False)``. A single rendering of a multi-step conversation cannot hold this for every
+turn (Qwen3 writes the empty think block only on the last assistant turn), so each trained assistant
+turn becomes its own sample whose prefix is exactly its inference prompt.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any, Iterable, Sequence
+
+from fctune.errors import FctuneError
+
+IM_START = "<|im_start|>"
+IM_END = "<|im_end|>"
+TOOL_CALL_OPEN = "<tool_call>"
+TOOL_CALL_CLOSE = "</tool_call>"
+THINK_OPEN = "<think>"
+THINK_CLOSE = "</think>"
+IGNORE_INDEX = -100
+"""Label value for positions without loss (the PyTorch cross-entropy convention)."""
+
+_THINK_RE = re.compile(r"^\s*<think>(.*?)</think>\s*", re.S)
+_PY_CALL_RE = re.compile(r"^([A-Za-z_][\w.\-]*)\s*\((.*)\)\s*;?\s*$", re.S)
+
+
+def builtin_template(name: str = "hermes") -> str:
+    """A built-in Jinja chat template (ChatML turns, hermes tool layout) for models without one."""
+    return resources.files("fctune").joinpath(f"templates/{name}.jinja").read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------------
+# Tool calls and parsing
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One function call: a name and a JSON object of arguments."""
+
+    name: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+
+    def to_message(self) -> dict[str, Any]:
+        """Canonical ``tool_calls`` entry (arguments as an object)."""
+        return {"type": "function", "function": {"name": self.name, "arguments": self.arguments}}
+
+    def to_openai(self, call_id: str) -> dict[str, Any]:
+        """OpenAI response shape: ``function.arguments`` as a JSON string."""
+        return {"id": call_id, "type": "function",
+                "function": {"name": self.name, "arguments": json.dumps(self.arguments, ensure_ascii=False)}}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "arguments": self.arguments}
+
+    @staticmethod
+    def from_message(call: dict[str, Any]) -> "ToolCall":
+        """From a canonical / OpenAI ``tool_calls`` entry (arguments as object or JSON string)."""
+        fn = call.get("function", call)
+        args = fn.get("arguments", {})
+        if isinstance(args, str):
+            args = json.loads(args) if args.strip() else {}
+        return ToolCall(fn["name"], args)
+
+
+@dataclass
+class Parsed:
+    """What a generated assistant turn says: text, tool calls, and why parts failed to parse."""
+
+    content: str
+    tool_calls: list[ToolCall]
+    errors: list[str]
+    reasoning: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _call_from_obj(obj: Any) -> ToolCall:
+    if not isinstance(obj, dict):
+        raise ValueError(f"tool call must be a JSON object, got {type(obj).__name__}")
+    name = obj.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError("tool call has no 'name' string")
+    args = obj.get("arguments", obj.get("parameters", {}))
+    if isinstance(args, str):
+        try:
+            args = json.loads(args) if args.strip() else {}
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"arguments of '{name}' are a string that is not JSON: {exc.msg}") from None
+    if args is None:
+        args = {}
+    if not isinstance(args, dict):
+        raise ValueError(f"arguments of '{name}' must be a JSON object, got {type(args).__name__}")
+    return ToolCall(name.strip(), args)
+
+
+def _parse_call_body(body: str) -> list[ToolCall]:
+    """The inside of one ``<tool_call>`` block: JSON object(s), or the ``name({...})`` form."""
+    text = body.strip()
+    if not text:
+        raise ValueError("empty <tool_call> block")
+    if text.startswith("{"):
+        decoder = json.JSONDecoder()
+        calls, pos = [], 0
+        try:
+            while pos < len(text):
+                obj, end = decoder.raw_decode(text, pos)
+                calls.append(_call_from_obj(obj))
+                pos = end
+                while pos < len(text) and text[pos] in " \t\r\n,":
+                    pos += 1
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"invalid JSON in <tool_call>: {exc.msg} at char {exc.pos}") from None
+        return calls
+    match = _PY_CALL_RE.match(text)
+    if match:
+        name, inner = match.group(1), match.group(2).strip()
+        try:
+            args = json.loads(inner) if inner else {}
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"arguments of {name}(...) are not a JSON object: {exc.msg}") from None
+        return [_call_from_obj({"name": name, "arguments": args})]
+    raise ValueError(f"<tool_call> holds neither JSON nor name({{...}}): {text[:60]!r}")
+
+
+def parse(text: str) -> Parsed:
+    """Read tool calls out of generated assistant text.
+
+    Tolerates text around calls, a (possibly empty) leading think block, a trailing ``<|im_end|>``
+    and ``<|endoftext|>``. A ``<tool_call>`` block that does not parse (or is never closed) is reported
+    in ``errors`` with the reason; the calls that do parse are still returned.
+    """
+    reasoning = ""
+    match = _THINK_RE.match(text)
+    if match:
+        reasoning = match.group(1).strip()
+        text = text[match.end():]
+    for stop in (IM_END, "<|endoftext|>"):
+        cut = text.find(stop)
+        if cut >= 0:
+            text = text[:cut]
+    calls: list[ToolCall] = []
+    errors: list[str] = []
+    pieces: list[str] = []
+    pos = 0
+    while True:
+        start = text.find(TOOL_CALL_OPEN, pos)
+        if start < 0:
+            pieces.append(text[pos:])
+            break
+        pieces.append(text[pos:start])
+        body_start = start + len(TOOL_CALL_OPEN)
+        end = text.find(TOOL_CALL_CLOSE, body_start)
+        body = text[body_start:] if end < 0 else text[body_start:end]
+        try:
+            calls.extend(_parse_call_body(body))
+            if end < 0:
+                errors.append("unclosed <tool_call> (generation cut off?)")
+        except ValueError as exc:
+            errors.append(str(exc) + ("" if end >= 0 else " (unclosed <tool_call>)"))
+        if end < 0:
+            break
+        pos = end + len(TOOL_CALL_CLOSE)
+    if TOOL_CALL_CLOSE in "".join(pieces):
+        errors.append("</tool_call> without an opening <tool_call>")
+    content = "\n".join(p.strip() for p in pieces if p.strip())
+    return Parsed(content=content, tool_calls=calls, errors=errors, reasoning=reasoning)
+
+
+# --------------------------------------------------------------------------------------------
+# Rendering
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Rendered:
+    """One training sample: the ids of one assistant turn and the context it was generated under."""
+
+    input_ids: list[int]
+    trainable: list[int]
+    """1 where the token carries loss (the assistant's text, calls and ``<|im_end|>``), else 0."""
+    turn: int
+    """Index in ``messages`` of the assistant turn this sample trains."""
+
+    @property
+    def prompt_length(self) -> int:
+        """Tokens before the first trained one (the inference prompt of this turn)."""
+        return self.trainable.index(1) if 1 in self.trainable else len(self.trainable)
+
+    def labels(self) -> list[int]:
+        """Labels for causal-LM loss: the token where trained, ``IGNORE_INDEX`` elsewhere.
+
+        The only place labels are made; the model shifts them by one internally.
+        """
+        return [tok if keep else IGNORE_INDEX for tok, keep in zip(self.input_ids, self.trainable)]
+
+
+class ChatFormat:
+    """Renders conversations for one tokenizer and parses its model's output.
+
+    ``template``: ``auto`` uses the tokenizer's own chat template when it knows tools (Qwen3) and
+    the built-in hermes template otherwise (SmolLM2 and other ChatML models); ``own`` insists on
+    the tokenizer's; ``hermes`` forces the built-in one. The chosen template is set on the
+    tokenizer, so saving the tokenizer saves the template that was actually used.
+    """
+
+    def __init__(self, tokenizer: Any, template: str = "auto", enable_thinking: bool = False):
+        self.tokenizer = tokenizer
+        self.enable_thinking = enable_thinking
+        own = getattr(tokenizer, "chat_template", None)
+        if isinstance(own, dict):  # several named templates: take the default one
+            own = own.get("default")
+        own_knows_tools = bool(own) and "tools" in own and "tool_call" in own
+        if template == "own" and not own_knows_tools:
+            raise FctuneError("model.template=own, but the tokenizer's chat template has no tool support; use 'auto' or 'hermes'")
+        if template not in ("auto", "own", "hermes"):
+            raise FctuneError(f"unknown template {template!r}: use auto, own or hermes")
+        self.template_name = "own" if (template != "hermes" and own_knows_tools) else "hermes"
+        if self.template_name == "hermes":
+            tokenizer.chat_template = builtin_template("hermes")
+        self.end_of_turn_id = self._single_token(IM_END)
+        self.stop_token_ids = sorted({self.end_of_turn_id, *([tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else [])})
+        if tokenizer.pad_token_id is None:
+            tokenizer.pad_token = tokenizer.eos_token
+
+    def _single_token(self, text: str) -> int:
+        ids = self.tokenizer.encode(text, add_special_tokens=False)
+        if len(ids) != 1:
+            raise FctuneError(f"the tokenizer has no single {text} token: fctune needs a ChatML model (Qwen3, SmolLM2, ...)")
+        return ids[0]
+
+    # ---- text ------------------------------------------------------------------------------
+
+    def render_text(self, messages: Sequence[dict], tools: Sequence[dict] | None = None,
+                    add_generation_prompt: bool = False) -> str:
+        """The chat template applied to ``messages`` (canonical format)."""
+        return self.tokenizer.apply_chat_template(
+            [dict(m) for m in messages], tools=list(tools) if tools else None, tokenize=False,
+            add_generation_prompt=add_generation_prompt, enable_thinking=self.enable_thinking)
+
+    def encode(self, text: str) -> list[int]:
+        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+
+    def prompt_text(self, messages: Sequence[dict], tools: Sequence[dict] | None = None) -> str:
+        """What the model is shown before it writes the next assistant turn."""
+        return self.render_text(messages, tools, add_generation_prompt=True)
+
+    def prompt_ids(self, messages: Sequence[dict], tools: Sequence[dict] | None = None) -> list[int]:
+        """Inference prompt ids for the next assistant turn after ``messages``."""
+        return self.encode(self.prompt_text(messages, tools))
+
+    def completion_text(self, history: Sequence[dict], message: dict, tools: Sequence[dict] | None = None) -> str:
+        """The trained text of assistant ``message`` after ``history``: its content, calls and ``<|im_end|>``.
+
+        Derived from the template itself (full rendering minus the generation prompt), so what is
+        trained is exactly what the template would show, and what inference would produce.
+        """
+        prompt = self.prompt_text(history, tools)
+        full = self.render_text([*history, message], tools, add_generation_prompt=False)
+        if not full.startswith(prompt):
+            raise FctuneError(
+                "chat template breaks train/inference parity: the rendered assistant turn does not "
+                f"start with the generation prompt (prompt ends {prompt[-40:]!r}, turn reads {full[len(prompt) - 40:len(prompt) + 20]!r})")
+        completion = full[len(prompt):]
+        end = completion.rfind(IM_END)
+        assert end >= 0, "assistant turn without <|im_end|>"
+        return completion[: end + len(IM_END)]
+
+    def assistant_text(self, content: str, calls: Iterable[ToolCall]) -> str:
+        """How an assistant turn with ``content`` and ``calls`` reads in this format (no ``<|im_end|>``)."""
+        history = [{"role": "user", "content": "x"}]
+        message = {"role": "assistant", "content": content, "tool_calls": [c.to_message() for c in calls] or None}
+        if message["tool_calls"] is None:
+            del message["tool_calls"]
+        return self.completion_text(history, message)[: -len(IM_END)]
+
+    # ---- training --------------------------------------------------------------------------
+
+    def render_turn(self, messages: Sequence[dict], turn: int, tools: Sequence[dict] | None = None) -> Rendered:
+        """Sample for assistant turn ``turn``: its inference prompt (untrained) + its completion (trained)."""
+        message = messages[turn]
+        assert message["role"] == "assistant", f"messages[{turn}] is not an assistant turn"
+        prompt_ids = self.prompt_ids(messages[:turn], tools)
+        completion_ids = self.encode(self.completion_text(messages[:turn], message, tools))
+        assert completion_ids and completion_ids[-1] == self.end_of_turn_id
+        return Rendered(input_ids=prompt_ids + completion_ids,
+                        trainable=[0] * len(prompt_ids) + [1] * len(completion_ids), turn=turn)
+
+    def render_training(self, conversation: dict) -> list[Rendered]:
+        """One sample per assistant turn of a canonical conversation (see the module docstring)."""
+        messages = conversation["messages"]
+        tools = conversation.get("tools") or None
+        return [self.render_turn(messages, i, tools) for i, m in enumerate(messages) if m["role"] == "assistant"]
+
+    # ---- generation ------------------------------------------------------------------------
+
+    def parse(self, text: str) -> Parsed:
+        """Parse generated text (see :func:`parse`)."""
+        return parse(text)
+
+    def decode(self, ids: Sequence[int]) -> str:
+        """Generated ids to text, keeping the tool-call tags and dropping the end-of-turn token."""
+        ids = list(ids)
+        for i, tok in enumerate(ids):
+            if tok in self.stop_token_ids:
+                ids = ids[:i]
+                break
+        return self.tokenizer.decode(ids, skip_special_tokens=False)
+
