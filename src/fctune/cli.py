@@ -33,6 +33,18 @@ def _load(module_name: str):
         raise
 
 
+def add_commands(sub: argparse._SubParsersAction, commands: dict[str, tuple[str, str]], key: str) -> None:
+    """One sub-parser per command; its module adds the arguments and sets ``key`` to its ``run``."""
+    for name, (module_name, help_text) in commands.items():
+        module = _load(module_name)
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if module is None or not hasattr(module, "run"):
+            p.set_defaults(**{key: _not_built(p.prog)})
+            continue
+        module.add_arguments(p)
+        p.set_defaults(**{key: module.run})
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fctune",
@@ -42,20 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"fctune {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name, (module_name, help_text) in COMMANDS.items():
-        module = _load(module_name)
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        if module is None or not hasattr(module, "run"):
-            p.set_defaults(_run=_not_built(name))
-            continue
-        module.add_arguments(p)
-        p.set_defaults(_run=module.run)
+    add_commands(sub, COMMANDS, "_run")
     return parser
 
 
-def _not_built(name: str):
+def _not_built(prog: str):
     def run(_args: argparse.Namespace) -> int:
-        print(f"fctune {name}: not built yet", file=sys.stderr)
+        print(f"{prog}: not built yet", file=sys.stderr)
         return 2
 
     return run

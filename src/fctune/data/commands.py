@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "seed": ("fctune.data.seed", "write the original 15-sample Chinese data set"),
@@ -14,12 +13,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from fctune.cli import add_commands
+
     sub = parser.add_subparsers(dest="data_command", metavar="SUBCOMMAND", required=True)
-    for name, (module_name, help_text) in SUBCOMMANDS.items():
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        module = importlib.import_module(module_name)
-        module.add_arguments(p)
-        p.set_defaults(_data_run=module.run)
+    add_commands(sub, SUBCOMMANDS, "_data_run")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -390,5 +390,5 @@ def run(args: argparse.Namespace) -> int:
     summary = f"{report.path}: {s['rows']} rows, {s['samples']} samples valid, {s['errors']} error(s)"
     if report.too_long:
         summary += f", {len(report.too_long)} longer than {report.max_length} tokens (warning)"
-    print(summary, file=sys.stderr)
+    print(summary, file=sys.stderr if args.json else sys.stdout)
     return 1 if report.errors else 0
