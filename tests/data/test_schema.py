@@ -70,12 +70,14 @@ def test_openai_style_row_is_normalised():
 
 
 def test_unwrapped_calls_and_missing_parameters():
-    row = {"tools": [{"name": "now", "description": None}],
+    row = {"tools": [{"name": "now", "description": None}, {"name": "later", "parameters": {}}],
            "messages": [{"role": "user", "content": "几点了"},
                         {"role": "assistant", "tool_calls": [{"name": "now", "arguments": ""}]}]}
     out = normalize_conversation(row)
     assert out["tools"] == [{"type": "function", "function": {
-        "name": "now", "description": "", "parameters": {"type": "object", "properties": {}}}}]
+        "name": "now", "description": "", "parameters": {"type": "object", "properties": {}}}},
+        {"type": "function", "function": {
+            "name": "later", "parameters": {"type": "object", "properties": {}}, "description": ""}}]
     assert out["messages"][1] == {"role": "assistant", "content": "", "tool_calls": [
         {"type": "function", "function": {"name": "now", "arguments": {}}}]}
 

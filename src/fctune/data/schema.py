@@ -210,7 +210,8 @@ def normalize_call(call: Any, where: str, problems: list[str]) -> dict | None:
 
 def normalize_tool(tool: Any, where: str, problems: list[str]) -> dict | None:
     """One tool as ``{"type": "function", "function": {...}}``; bare function dicts get wrapped,
-    missing ``description`` becomes "" and missing ``parameters`` an empty object schema."""
+    missing ``description`` becomes "" and missing or ``{}`` ``parameters`` an empty object schema;
+    ``parameters`` stored as JSON text are parsed. Type aliases (``dict``, ``float``) are kept."""
     if not isinstance(tool, dict):
         problems.append(f"{where}: a tool must be an object, got {_kind(tool)}")
         return None
@@ -231,7 +232,7 @@ def normalize_tool(tool: Any, where: str, problems: list[str]) -> dict | None:
     if fn.get("description") is None:
         fn["description"] = ""
     params = fn.get("parameters")
-    if params is None:
+    if params is None or params == {}:
         fn["parameters"] = copy.deepcopy(EMPTY_PARAMETERS)
     elif isinstance(params, str):  # stored as a JSON string (Arrow-friendly datasets)
         try:
@@ -286,8 +287,8 @@ def normalize_message(msg: Any, index: int, problems: list[str], call_names: dic
 def normalize_row(row: Any) -> tuple[dict | None, list[str]]:
     """Best-effort normalisation that records every structural problem instead of stopping at the
     first. Returns ``(conversation, problems)``; the conversation is ``None`` when there is no
-    usable ``messages`` list, and messages/tools that could not be normalised are ``None`` in it
-    (only when ``problems`` is non-empty)."""
+    usable ``messages`` list. When ``problems`` is non-empty, tools that could not be normalised
+    are ``None`` in it and such messages are placeholders ``{"role": role or None, "invalid": True}``."""
     if not isinstance(row, dict):
         return None, [f"row must be a JSON object, got {_kind(row)}"]
     problems: list[str] = []
@@ -317,7 +318,13 @@ def normalize_row(row: Any) -> tuple[dict | None, list[str]]:
         problems.append(f"'messages' must be a list, got {_kind(messages)}")
         return None, problems
     call_names: dict[str, str] = {}
-    out["messages"] = [normalize_message(m, i, problems, call_names) for i, m in enumerate(messages)]
+    out["messages"] = []
+    for i, m in enumerate(messages):
+        norm = normalize_message(m, i, problems, call_names)
+        if norm is None:  # placeholder, so that later checks neither shift nor cascade
+            role = m.get("role") if isinstance(m, dict) and m.get("role") in ROLES else None
+            norm = {"role": role, "invalid": True}
+        out["messages"].append(norm)
     return out, problems
 
 
@@ -364,6 +371,7 @@ def iter_jsonl(path: str | os.PathLike) -> Iterator[tuple[int, Any]]:
                 continue
             if not line.strip():
                 continue
+            line = line.rstrip("\r\n")
             try:
                 yield number, json.loads(line)
             except json.JSONDecodeError as exc:

@@ -104,13 +104,16 @@ def conversation_problems(conv: dict) -> list[str]:
         problems.append("'messages' is empty")
         return problems
     seen_user = False
-    open_call: tuple[int, list[str]] | None = None  # (index, names) of the calls tool results answer
+    # (index, names) of the calls that tool results answer; names None when that turn was invalid
+    open_call: tuple[int, list[str] | None] | None = None
     for i, msg in enumerate(messages):
-        if msg is None:
-            open_call = None
-            continue
         where = f"messages[{i}]"
         role = msg["role"]
+        if msg.get("invalid"):  # already reported; judge its neighbours leniently
+            seen_user = seen_user or role in ("user", "assistant")
+            if role != "tool":
+                open_call = (i, None) if role in ("assistant", None) else None
+            continue
         if role == "system":
             if i != 0:
                 problems.append(f"{where}: a system message may only come first")
@@ -121,7 +124,7 @@ def conversation_problems(conv: dict) -> list[str]:
         elif role == "tool":
             if open_call is None:
                 problems.append(f"{where}: tool result without a preceding assistant tool call")
-            elif msg.get("name") and msg["name"] not in open_call[1]:
+            elif msg.get("name") and open_call[1] is not None and msg["name"] not in open_call[1]:
                 problems.append(f"{where}: tool result for {msg['name']!r}, but messages[{open_call[0]}] "
                                 f"called {', '.join(repr(n) for n in open_call[1])}")
         elif role == "assistant":
@@ -140,7 +143,7 @@ def conversation_problems(conv: dict) -> list[str]:
                     problems.extend(_argument_problems(where, name, args, declared[name]))
             open_call = (i, [c["function"]["name"] for c in calls]) if calls else None
     last = messages[-1]
-    if last is not None and last["role"] != "assistant":
+    if not last.get("invalid") and last["role"] != "assistant":
         problems.append(f"messages[{len(messages) - 1}]: the conversation must end with an assistant turn "
                         f"(it ends with a {last['role']} message)")
     return problems

@@ -1,0 +1,371 @@
+#!/usr/bin/env python
+"""Training throughput: the original recipe vs TRL's SFTTrainer vs fctune, same data, same model, one run.
+
+  (a) original recipe as written: HF Trainer, batch 1, grad-accum 8, every sample padded to 1024,
+      loss on all non-pad tokens of the whole rendered conversation;
+  (b) TRL SFTTrainer as its docs show for tool-calling data (messages + tools, assistant_only_loss),
+      otherwise its defaults — once as is and once with gradient checkpointing off (skipped with a
+      note when trl is not installed: `pip install -e '.[bench]'`);
+  (c) fctune's trainer with the same effective batch (8 samples per optimizer step).
+
+For each: trained tokens/s (tokens that carry loss in (c)'s sense — assistant text, calls and
+<|im_end|> of every assistant turn — counted the same way for all), real tokens/s (non-pad tokens
+processed) and peak memory (max RSS of the process). For (c) also its FLOP efficiency: the FLOPs its
+necessary work needs per second divided by the fp32 matmul rate measured at the model's shapes.
+
+Default model: the Qwen3-0.6B architecture with random weights (no download). `--quick` uses a small
+Qwen3 shape and ends with `speedup X.XX` = (c)/(a) trained tokens/s.
+
+Each variant runs in its own subprocess so that peak memory is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SHAPES = {
+    # name: (hidden, intermediate, layers, heads, kv_heads, head_dim)
+    "qwen3-0.6b": (1024, 3072, 28, 16, 8, 128),
+    "quick": (256, 768, 4, 4, 2, 64),
+}
+LORA = dict(r=16, lora_alpha=32, lora_dropout=0.1,
+            target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
+MAX_LENGTH = 1024
+
+
+# ---------------------------------------------------------------------------------------------
+# set-up: model and data
+# ---------------------------------------------------------------------------------------------
+
+
+def make_model(shape: str, out: Path) -> Path:
+    """A random Qwen3 of the given shape carrying the real Qwen3 tokenizer and template."""
+    import torch
+    from transformers import AutoTokenizer, Qwen3Config, Qwen3ForCausalLM
+
+    from fctune.assets import qwen3_tokenizer_dir
+
+    hidden, inter, layers, heads, kv, head_dim = SHAPES[shape]
+    tokenizer = AutoTokenizer.from_pretrained(str(qwen3_tokenizer_dir()))
+    config = Qwen3Config(vocab_size=151936, hidden_size=hidden, intermediate_size=inter, num_hidden_layers=layers,
+                         num_attention_heads=heads, num_key_value_heads=kv, head_dim=head_dim,
+                         max_position_embeddings=40960, tie_word_embeddings=True,
+                         eos_token_id=tokenizer.convert_tokens_to_ids("<|im_end|>"), pad_token_id=tokenizer.pad_token_id)
+    torch.manual_seed(0)
+    Qwen3ForCausalLM(config).save_pretrained(str(out))
+    tokenizer.save_pretrained(str(out))
+    return out
+
+
+def make_data(n: int, out: Path, model_dir: Path) -> tuple[Path, dict]:
+    """n synthetic conversations (realistic lengths) that fit MAX_LENGTH in every rendering used here."""
+    from transformers import AutoTokenizer
+
+    from fctune.data.schema import load_conversations, write_jsonl
+    from fctune.formats import ChatFormat
+
+    synth_dir = out.parent / "synth"
+    subprocess.run([sys.executable, "-m", "fctune", "data", "synth", "--n", str(max(n * 2, 200)), "--seed", "0",
+                    "--out", str(synth_dir)], check=True, capture_output=True)
+    rows = load_conversations(synth_dir / "train.jsonl")
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+    fmt = ChatFormat(tokenizer)
+    kept, trained, fctune_tokens = [], 0, 0
+    for row in rows:
+        items = fmt.render_training(row)
+        whole = tokenizer.apply_chat_template(row["messages"], tools=row["tools"], tokenize=True)["input_ids"]
+        if len(whole) > MAX_LENGTH or any(len(it.input_ids) > MAX_LENGTH for it in items):
+            continue
+        kept.append(row)
+        trained += sum(sum(it.trainable) for it in items)
+        fctune_tokens += sum(len(it.input_ids) for it in items)
+        if len(kept) == n:
+            break
+    write_jsonl(out, kept)
+    return out, {"conversations": len(kept), "trained_tokens": trained}
+
+
+# ---------------------------------------------------------------------------------------------
+# variants (each in its own process)
+# ---------------------------------------------------------------------------------------------
+
+
+def _peak_rss_gb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
+
+
+def run_original(model_dir: str, data: str, work: str) -> dict:
+    """(a) The original recipe: whole conversation, padded to 1024, loss on every non-pad token."""
+    import torch
+    from datasets import Dataset
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer, Trainer, TrainingArguments
+
+    from fctune.data.schema import load_conversations
+
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    rows = load_conversations(data)
+    enc = []
+    for row in rows:
+        text = tokenizer.apply_chat_template(row["messages"], tools=row["tools"], tokenize=False)
+        ids = tokenizer(text, max_length=MAX_LENGTH, truncation=True, padding="max_length")
+        labels = [t if m else -100 for t, m in zip(ids["input_ids"], ids["attention_mask"])]
+        enc.append({"input_ids": ids["input_ids"], "attention_mask": ids["attention_mask"], "labels": labels})
+    real = sum(sum(e["attention_mask"]) for e in enc)
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
+    model = get_peft_model(model, LoraConfig(task_type="CAUSAL_LM", **LORA))
+    args = TrainingArguments(output_dir=work, per_device_train_batch_size=1, gradient_accumulation_steps=8,
+                             num_train_epochs=1, learning_rate=1e-4, lr_scheduler_type="cosine", optim="adamw_torch",
+                             use_cpu=not torch.cuda.is_available(), bf16=torch.cuda.is_available(),
+                             save_strategy="no", report_to=[], logging_steps=1000, disable_tqdm=True)
+    trainer = Trainer(model=model, args=args, train_dataset=Dataset.from_list(enc))
+    start = time.perf_counter()
+    trainer.train()
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "real_tokens": real, "peak_rss_gb": _peak_rss_gb()}
+
+
+def run_trl(model_dir: str, data: str, work: str, checkpointing: str) -> dict:
+    """(b) TRL SFTTrainer with messages + tools and assistant_only_loss, otherwise its defaults."""
+    import torch
+    from datasets import Dataset
+    from peft import LoraConfig
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from trl import SFTConfig, SFTTrainer
+
+    from fctune.data.schema import load_conversations
+
+    rows = load_conversations(data)
+    dataset = Dataset.from_list([{"messages": r["messages"], "tools": r["tools"]} for r in rows])
+    kwargs = {} if checkpointing == "default" else {"gradient_checkpointing": checkpointing == "on"}
+    args = SFTConfig(output_dir=work, assistant_only_loss=True, num_train_epochs=1, learning_rate=1e-4,
+                     use_cpu=not torch.cuda.is_available(), bf16=torch.cuda.is_available(),
+                     save_strategy="no", report_to=[], logging_steps=1000, disable_tqdm=True, **kwargs)
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
+                         peft_config=LoraConfig(task_type="CAUSAL_LM", **LORA))
+    real = sum(len(x) for x in trainer.train_dataset["input_ids"])
+    start = time.perf_counter()
+    trainer.train()
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "real_tokens": real, "peak_rss_gb": _peak_rss_gb(),
+            "gradient_checkpointing": bool(args.gradient_checkpointing), "effective_batch":
+            args.per_device_train_batch_size * args.gradient_accumulation_steps}
+
+
+def run_fctune(model_dir: str, data: str, work: str, extra: list[str]) -> dict:
+    """(c) fctune's trainer, effective batch 8 (its defaults), one epoch."""
+    from fctune.config import load_config
+    from fctune.train import train
+
+    cfg = load_config(None, [f"model.name_or_path={model_dir}", f"data.train_file={data}", "train.num_epochs=1",
+                             f"train.output_dir={work}", "train.smoke_test=false", f"data.max_length={MAX_LENGTH}",
+                             *extra])
+    summary = train(cfg)
+    return {"seconds": summary["train_seconds"], "real_tokens": summary["tokens"],
+            "peak_rss_gb": _peak_rss_gb(), "fctune_summary": summary}
+
+
+# ---------------------------------------------------------------------------------------------
+# FLOPs
+# ---------------------------------------------------------------------------------------------
+
+
+def sgemm_rate(shape: str, tokens: int = 2048, repeats: int = 5) -> float:
+    """Dense fp32 matmul FLOP/s at the model's shapes (M = a micro-batch of tokens)."""
+    import torch
+
+    from fctune.models import set_cpu_threads
+
+    set_cpu_threads(0)
+    hidden, inter, _layers, heads, kv, head_dim = SHAPES[shape]
+    shapes = [(hidden, heads * head_dim), (hidden, kv * head_dim), (heads * head_dim, hidden),
+              (hidden, inter), (inter, hidden)]
+    flops, seconds = 0.0, 0.0
+    for k, n in shapes:
+        a, b = torch.randn(tokens, k), torch.randn(k, n)
+        torch.mm(a, b)
+        start = time.perf_counter()
+        for _ in range(repeats):
+            torch.mm(a, b)
+        seconds += time.perf_counter() - start
+        flops += 2.0 * tokens * k * n * repeats
+    return flops / seconds
+
+
+def necessary_flops(shape: str, lengths: list[int], trained_tokens: int) -> float:
+    """Forward + backward of the frozen body with LoRA on real tokens, LM head only where loss is taken.
+
+    Frozen weights need no weight gradients: body linears cost 2N (forward) + 2N (input gradients)
+    per token; LoRA adapters 6 x their params; causal attention 4·t·d per token forward and twice
+    that backward; the tied head 2·V·d forward + 2·V·d input-gradient on trained positions only.
+    """
+    hidden, inter, layers, heads, kv, head_dim = SHAPES[shape]
+    attn = heads * head_dim
+    linear = layers * (hidden * attn + 2 * hidden * kv * head_dim + attn * hidden + 3 * hidden * inter)
+    r = LORA["r"]
+    lora = layers * r * ((hidden + attn) + 2 * (hidden + kv * head_dim) + (attn + hidden) + 3 * (hidden + inter))
+    tokens = sum(lengths)
+    attention = layers * 12 * attn * sum(n * (n + 1) / 2 for n in lengths)
+    head = 4 * 151936 * hidden * trained_tokens
+    return tokens * (4 * linear + 6 * lora) + attention + head
+
+
+# ---------------------------------------------------------------------------------------------
+# driver
+# ---------------------------------------------------------------------------------------------
+
+
+def _child(variant: str, args: argparse.Namespace) -> dict:
+    cmd = [sys.executable, __file__, "--child", variant, "--model-dir", args.model_dir, "--data", args.data,
+           "--work", tempfile.mkdtemp(prefix=f"bench-{variant}-")]
+    for override in args.fctune_override:
+        cmd += ["--fctune-override", override]
+    env = dict(os.environ, PYTHONUNBUFFERED="1", TOKENIZERS_PARALLELISM="false")
+    print(f"running ({variant}) ...", flush=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-6:]
+        return {"error": " | ".join(tail)}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def child_main(variant: str, args: argparse.Namespace) -> None:
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    from fctune.models import set_cpu_threads
+
+    set_cpu_threads(0)
+    if variant == "a":
+        result = run_original(args.model_dir, args.data, args.work)
+    elif variant.startswith("b-"):
+        result = run_trl(args.model_dir, args.data, args.work, variant[2:])
+    else:
+        result = run_fctune(args.model_dir, args.data, args.work, args.fctune_override)
+    print(json.dumps(result))
+
+
+def versions() -> dict:
+    import importlib.metadata as md
+
+    out = {"python": platform.python_version()}
+    for name in ("torch", "transformers", "peft", "accelerate", "trl"):
+        try:
+            out[name] = md.version(name)
+        except md.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small Qwen3 shape, fewer samples (a few minutes)")
+    parser.add_argument("--model", default=None, help="model directory (default: random Qwen3-0.6B shape)")
+    parser.add_argument("--samples", type=int, default=0, help="conversations (default 64, quick 96)")
+    parser.add_argument("--variants", default="a,b-default,b-off,c", help="comma list of a, b-default, b-off, c")
+    parser.add_argument("--out", default=None, help="write the results as JSON here")
+    parser.add_argument("--fctune-override", action="append", default=[], help="extra key=value for (c)")
+    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--model-dir", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--data", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--work", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child_main(args.child, args)
+        return
+
+    shape = "quick" if args.quick else "qwen3-0.6b"
+    n = args.samples or (96 if args.quick else 64)
+    work = Path(tempfile.mkdtemp(prefix="fctune-bench-"))
+    model_dir = Path(args.model) if args.model else make_model(shape, work / "model")
+    if args.model:
+        shape = _shape_of(model_dir)
+    data, info = make_data(n, work / "data.jsonl", model_dir)
+    args.model_dir, args.data = str(model_dir), str(data)
+    print(f"model {model_dir} ({shape}), {info['conversations']} conversations, "
+          f"{info['trained_tokens']} trained tokens", flush=True)
+
+    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+    try:
+        import trl  # noqa: F401
+    except ImportError:
+        variants = [v for v in variants if not v.startswith("b")]
+        print("note: trl is not installed (pip install -e '.[bench]'); (b) skipped", flush=True)
+    results = {}
+    for v in variants:
+        res = _child(v, args)
+        if "seconds" in res:
+            res["trained_tokens_per_s"] = info["trained_tokens"] / res["seconds"]
+            res["real_tokens_per_s"] = res["real_tokens"] / res["seconds"]
+        results[v] = res
+        print(f"  ({v}) {json.dumps({k: v for k, v in res.items() if k != 'fctune_summary'})}", flush=True)
+
+    rate = sgemm_rate(shape)
+    report = {"date": dt.date.today().isoformat(), "machine": cpu_name(), "cores": os.cpu_count(),
+              "versions": versions(), "shape": shape, "data": info, "sgemm_gflops": rate / 1e9,
+              "command": " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]), "results": results}
+    c = results.get("c", {})
+    if "seconds" in c:
+        summ = c["fctune_summary"]
+        flops = necessary_flops(shape, summ.get("sample_lengths") or [], summ["trained_tokens"])
+        report["c_flop_efficiency"] = flops / c["seconds"] / rate
+        report["c_achieved_gflops"] = flops / c["seconds"] / 1e9
+    _print_table(report)
+    if args.out:
+        Path(args.out).write_text(json.dumps(report, indent=2, default=str))
+    a = results.get("a", {})
+    if "trained_tokens_per_s" in a and "trained_tokens_per_s" in c:
+        print(f"speedup {c['trained_tokens_per_s'] / a['trained_tokens_per_s']:.2f}")
+
+
+def _shape_of(model_dir: Path) -> str:
+    cfg = json.loads((model_dir / "config.json").read_text())
+    shape = (cfg["hidden_size"], cfg["intermediate_size"], cfg["num_hidden_layers"], cfg["num_attention_heads"],
+             cfg.get("num_key_value_heads", cfg["num_attention_heads"]),
+             cfg.get("head_dim") or cfg["hidden_size"] // cfg["num_attention_heads"])
+    SHAPES["custom"] = shape
+    return "custom"
+
+
+def _print_table(report: dict) -> None:
+    print(f"\n{report['machine']} x{report['cores']}, fp32 matmul {report['sgemm_gflops']:.0f} GFLOP/s, "
+          f"shape {report['shape']}")
+    print(f"{'variant':<12}{'trained tok/s':>15}{'real tok/s':>12}{'peak GB':>9}{'seconds':>9}")
+    for name, res in report["results"].items():
+        if "seconds" not in res:
+            print(f"{name:<12}  failed: {res.get('error', '?')[:200]}")
+            continue
+        print(f"{name:<12}{res['trained_tokens_per_s']:>15.1f}{res['real_tokens_per_s']:>12.1f}"
+              f"{res['peak_rss_gb']:>9.2f}{res['seconds']:>9.1f}")
+    if "c_flop_efficiency" in report:
+        print(f"(c) FLOP efficiency {100 * report['c_flop_efficiency']:.1f} % "
+              f"({report['c_achieved_gflops']:.1f} GFLOP/s of necessary work)")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT / "src"))
+    main()
