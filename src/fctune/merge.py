@@ -1,0 +1,247 @@
+"""``fctune merge``: fold a LoRA adapter into its base model and save a plain Hugging Face model.
+
+    fctune merge --model Qwen3-0.6B --adapter runs/qwen3 --out runs/qwen3-merged
+
+The output loads with ``AutoModelForCausalLM.from_pretrained(OUT)`` alone (vLLM, llama.cpp's
+converter, ...): safetensors weights, the tokenizer with the chat template used in training (taken
+from the adapter directory when saved there), and a generation config that stops at ``<|im_end|>``.
+
+Tied embeddings (Qwen3-0.6B, SmolLM2 share ``lm_head`` with ``embed_tokens``) stay tied. An adapter
+that trains either of them (``modules_to_save``, LoRA target or trainable tokens) cannot be merged
+into one shared matrix; it is refused unless ``--untie`` saves separate input and output embeddings.
+The merge runs in fp32 and is checked: logits of the merged model (in memory, and reloaded from disk)
+must equal those of base + adapter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fctune.errors import FctuneError, ModelLoadError
+
+PROBE = [{"role": "user", "content": "What's the weather in Paris? 今天北京的天气怎么样？"}]
+PROBE_TOOLS = [{"type": "function", "function": {
+    "name": "get_weather", "description": "Get the weather for a city",
+    "parameters": {"type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"]}}}]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", required=True, help="base model the adapter was trained on (directory, .gguf, alias, hub id)")
+    parser.add_argument("--adapter", required=True, help="LoRA adapter directory")
+    parser.add_argument("--out", required=True, help="output directory (must not exist, or be empty)")
+    parser.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"],
+                        help="dtype of the saved weights (default: the base checkpoint's; the merge itself runs in fp32)")
+    parser.add_argument("--untie", action="store_true",
+                        help="save separate input/output embeddings when the adapter trains a tied one")
+    parser.add_argument("--template", default="auto", choices=["auto", "own", "hermes"],
+                        help="chat template to save when the adapter directory has no tokenizer (as in training)")
+    parser.add_argument("--device", default="cpu", help="where to merge (default cpu)")
+    parser.add_argument("--no-verify", dest="verify", action="store_false",
+                        help="skip the logits check against base + adapter")
+    parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --out directory")
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _embedding_names(model: Any) -> tuple[set[str], set[str]]:
+    """Full module names of the input and output embeddings."""
+    inp, out = model.get_input_embeddings(), model.get_output_embeddings()
+    ins, outs = set(), set()
+    for name, module in model.named_modules():
+        if module is inp:
+            ins.add(name)
+        if out is not None and module is out:
+            outs.add(name)
+    return ins, outs
+
+
+def _is_tied(model: Any) -> bool:
+    out = model.get_output_embeddings()
+    return out is not None and out.weight.data_ptr() == model.get_input_embeddings().weight.data_ptr()
+
+
+def embedding_touches(adapter_config: dict, model: Any) -> list[str]:
+    """How the adapter changes the input/output embeddings (empty when it leaves them alone)."""
+    ins, outs = _embedding_names(model)
+    full = ins | outs
+    found: list[str] = []
+
+    def matches(entry: str) -> list[str]:
+        return [n for n in full if n == entry or n.endswith("." + entry)]
+
+    for entry in adapter_config.get("modules_to_save") or []:
+        for name in matches(entry):
+            found.append(f"modules_to_save trains {name}")
+    targets = adapter_config.get("target_modules")
+    if isinstance(targets, str):
+        found += [f"LoRA target_modules matches {n}" for n in sorted(full) if re.fullmatch(targets, n)]
+    else:
+        for entry in targets or []:
+            found += [f"LoRA target_modules has {n}" for n in matches(entry)]
+    tokens = adapter_config.get("trainable_token_indices")
+    if tokens:
+        found.append(f"trainable_token_indices={tokens if isinstance(tokens, list) else list(tokens)}")
+    return sorted(set(found))
+
+
+def _saved_dtype(spec: str, base_path: str) -> Any:
+    import torch
+
+    if spec != "auto":
+        return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[spec]
+    try:
+        config = json.loads((Path(base_path) / "config.json").read_text())
+    except (OSError, json.JSONDecodeError):
+        return torch.float32
+    name = config.get("dtype") or config.get("torch_dtype") or "float32"
+    return {"bfloat16": torch.bfloat16, "float16": torch.float16}.get(str(name), torch.float32)
+
+
+def _probe_logits(model: Any, ids: list[int]) -> Any:
+    import torch
+
+    with torch.inference_mode():
+        device = next(model.parameters()).device
+        return model(input_ids=torch.tensor([ids], device=device), use_cache=False).logits[0].float().cpu()
+
+
+def _max_diff(a: Any, b: Any) -> tuple[float, float]:
+    """(max |a-b|, max |a|)."""
+    return float((a - b).abs().max()), float(a.abs().max())
+
+
+def _tolerance(scale: float) -> float:
+    """fp32 merge error allowed on logits of magnitude ``scale``."""
+    return 1e-4 * max(1.0, scale)
+
+
+def merge_adapter(model: str, adapter: str, out: str, *, dtype: str = "auto", untie: bool = False,
+                  template: str = "auto", device: str = "cpu", verify: bool = True, overwrite: bool = False,
+                  log: Any = print) -> dict[str, Any]:
+    """Merge ``adapter`` into ``model`` and save to ``out``; returns a summary (dtype, tied, logit diffs)."""
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from fctune.formats import ChatFormat
+    from fctune.models import load_model, resolve_model_path
+
+    adir = Path(adapter)
+    if not (adir / "adapter_config.json").is_file():
+        raise ModelLoadError(f"{adir}: no adapter_config.json (not a LoRA adapter directory)")
+    adapter_config = json.loads((adir / "adapter_config.json").read_text())
+    if adapter_config.get("peft_type", "LORA") != "LORA":
+        raise FctuneError(f"{adir}: a {adapter_config.get('peft_type')} adapter; only LoRA adapters can be merged")
+    out_dir = Path(out)
+    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())) and not overwrite:
+        raise FctuneError(f"--out {out_dir} exists and is not empty (pass --overwrite to replace it)")
+    if out_dir.resolve() in (adir.resolve(), Path(resolve_model_path(model)).resolve()):
+        raise FctuneError("--out must differ from the adapter and the base model directories")
+
+    base_path = resolve_model_path(model)
+    saved_dtype = _saved_dtype(dtype, base_path)
+    base, tokenizer = load_model(model, dtype="float32", device=device)
+    if (adir / "tokenizer_config.json").is_file():
+        tokenizer = AutoTokenizer.from_pretrained(str(adir))
+    fmt = ChatFormat(tokenizer, template=template)  # sets the template that training used on the tokenizer
+
+    config = base.config.get_text_config() if hasattr(base.config, "get_text_config") else base.config
+    tied = bool(getattr(config, "tie_word_embeddings", False)) or _is_tied(base)
+    touches = embedding_touches(adapter_config, base)
+    if tied and touches:
+        if not untie:
+            raise FctuneError(
+                f"the adapter changes tied embeddings ({'; '.join(touches)}): this model shares one matrix between "
+                "lm_head and embed_tokens, so the merged model could not represent what the adapter does. Pass "
+                "--untie to save separate input and output embeddings (config.tie_word_embeddings=false), or "
+                "train without lm_head/embed_tokens in modules_to_save")
+        out_emb, in_emb = base.get_output_embeddings(), base.get_input_embeddings()
+        out_emb.weight = torch.nn.Parameter(in_emb.weight.detach().clone())
+        base.config.tie_word_embeddings = False
+        text_config = base.config.get_text_config() if hasattr(base.config, "get_text_config") else None
+        if text_config is not None and text_config is not base.config:
+            text_config.tie_word_embeddings = False
+        tied = False
+        log("untied lm_head from embed_tokens (the adapter trains them)")
+
+    probe = fmt.prompt_ids(PROBE, PROBE_TOOLS)[:96]
+    peft_model = PeftModel.from_pretrained(base, str(adir))
+    peft_model.eval()
+    reference = _probe_logits(peft_model, probe) if verify else None
+    merged = peft_model.merge_and_unload(safe_merge=True)
+    merged.eval()
+    if tied and not _is_tied(merged):
+        head, embed = merged.get_output_embeddings(), merged.get_input_embeddings()
+        if head is None or not torch.equal(head.weight, embed.weight):
+            raise FctuneError("the base ties lm_head to embed_tokens but the merged weights differ; "
+                              "refusing to save a model that would load differently")
+        head.weight = embed.weight
+    summary: dict[str, Any] = {"out": str(out_dir), "dtype": str(saved_dtype).replace("torch.", ""),
+                               "tie_word_embeddings": tied}
+    if reference is not None:
+        diff, scale = _max_diff(_probe_logits(merged, probe), reference)
+        summary["max_logit_diff_merged"] = diff
+        if diff > _tolerance(scale):
+            raise FctuneError(f"merged logits differ from base + adapter by {diff:.3g} (logits up to {scale:.3g}); not saved")
+
+    merged.to(saved_dtype)
+    merged.config.dtype = saved_dtype
+    gen = getattr(merged, "generation_config", None)
+    if gen is not None:
+        gen.eos_token_id = list(fmt.stop_token_ids) if len(fmt.stop_token_ids) > 1 else fmt.stop_token_ids[0]
+        gen.pad_token_id = tokenizer.pad_token_id
+        if getattr(gen, "bos_token_id", None) is None and tokenizer.bos_token_id is not None:
+            gen.bos_token_id = tokenizer.bos_token_id
+
+    parent = out_dir.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out_dir.name}-"))
+    try:
+        merged.save_pretrained(str(tmp))
+        tokenizer.save_pretrained(str(tmp))
+        template_text = tokenizer.chat_template
+        if isinstance(template_text, str) and not (tmp / "chat_template.jinja").exists():
+            (tmp / "chat_template.jinja").write_text(template_text, encoding="utf-8")
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    del merged, peft_model, base
+
+    if verify:
+        loaded = AutoModelForCausalLM.from_pretrained(str(out_dir), dtype=saved_dtype).to(device).eval()
+        if tied and not _is_tied(loaded):
+            raise FctuneError(f"{out_dir}: reloaded model has untied embeddings although the base ties them")
+        diff, scale = _max_diff(_probe_logits(loaded, probe), reference)
+        summary["max_logit_diff_reloaded"] = diff
+        if saved_dtype != torch.float32:
+            log(f"reloaded {summary['dtype']} logits differ from the fp32 base + adapter by up to {diff:.3g} "
+                f"(logits up to {scale:.3g}): the rounding of the weights")
+        elif diff > _tolerance(scale):
+            raise FctuneError(f"{out_dir}: reloaded logits differ from base + adapter by {diff:.3g} "
+                              f"(logits up to {scale:.3g}); the saved model is not right")
+    return summary
+
+
+def run(args: argparse.Namespace) -> int:
+    summary = merge_adapter(args.model, args.adapter, args.out, dtype=args.dtype, untie=args.untie,
+                            template=args.template, device=args.device, verify=args.verify,
+                            overwrite=args.overwrite, log=lambda m: print(f"fctune merge: {m}", file=sys.stderr))
+    checks = ""
+    if "max_logit_diff_reloaded" in summary:
+        checks = (f"; logits vs base + adapter: max diff {summary['max_logit_diff_merged']:.2g} merged, "
+                  f"{summary['max_logit_diff_reloaded']:.2g} reloaded")
+    print(f"fctune merge: saved {summary['out']} ({summary['dtype']}, "
+          f"{'tied' if summary['tie_word_embeddings'] else 'separate'} embeddings{checks})")
+    return 0

@@ -1,0 +1,90 @@
+"""``fctune serve``: an OpenAI-compatible chat-completions server with ``tool_calls`` (FastAPI + uvicorn).
+
+    fctune serve --model Qwen3-0.6B --adapter runs/qwen3 --port 8000
+
+Calls come back as OpenAI ``tool_calls``; ``tool`` messages and assistant ``tool_calls`` in the
+request are rendered by the same :class:`~fctune.formats.ChatFormat` as in training. Binds
+127.0.0.1 unless ``--host`` says otherwise. See docs/serving.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", required=True, help="base model: directory, .gguf file, alias or hub id")
+    parser.add_argument("--adapter", help="LoRA adapter directory (its tokenizer and chat template are used when saved there)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    parser.add_argument("--served-model-name", help="the name clients pass as 'model' (default: --model as given)")
+    parser.add_argument("--max-new-tokens", type=int, default=512,
+                        help="answer length when a request sets no max_tokens (default 512)")
+    parser.add_argument("--max-model-len", type=int, help="context limit for prompt + answer (default: the model's)")
+    parser.add_argument("--template", default="auto", choices=["auto", "own", "hermes"],
+                        help="chat template: as in training (model.template)")
+    parser.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"],
+                        help="weights dtype (default: fp32 on CPU, bf16 on GPU)")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, ...")
+    parser.add_argument("--threads", type=int, default=0, help="CPU threads (default: physical cores)")
+    parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
+                        help="server log level (default info: one line per request)")
+
+
+def served_name(args: argparse.Namespace) -> str:
+    return args.served_model_name or args.model
+
+
+def bind(host: str, port: int):
+    """An open listening socket (so a busy port is a clear error, and port 0 resolves before we print)."""
+    import socket
+
+    from fctune.errors import FctuneError
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise FctuneError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def run(args: argparse.Namespace) -> int:
+    import logging
+
+    import uvicorn
+
+    from fctune.errors import FctuneError
+    from fctune.models import set_cpu_threads
+    from fctune.serving.app import create_app
+    from fctune.serving.engine import Engine
+
+    if args.max_new_tokens <= 0:
+        raise FctuneError("--max-new-tokens must be > 0")
+    if args.max_model_len is not None and args.max_model_len <= 1:
+        raise FctuneError("--max-model-len must be > 1")
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    sock = bind(args.host, args.port)  # fail fast, before minutes of model loading
+    try:
+        set_cpu_threads(args.threads)
+        print(f"fctune serve: loading {args.model}" + (f" + adapter {args.adapter}" if args.adapter else ""),
+              file=sys.stderr, flush=True)
+        engine = Engine.load(args.model, args.adapter, dtype=args.dtype, device=args.device, template=args.template,
+                             max_model_len=args.max_model_len, default_max_new_tokens=args.max_new_tokens)
+        name = served_name(args)
+        app = create_app(engine, name, aliases=(args.model,))
+        host, port = sock.getsockname()[:2]
+        shown = f"[{host}]" if ":" in host else host
+        print(f"fctune serve: model '{name}' at http://{shown}:{port}/v1 "
+              f"(POST /v1/chat/completions, GET /v1/models; Ctrl-C stops)", flush=True)
+        config = uvicorn.Config(app, log_level=args.log_level, timeout_graceful_shutdown=5)
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()
+    return 0

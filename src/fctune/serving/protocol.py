@@ -1,0 +1,257 @@
+"""OpenAI chat-completions request models, their conversion to fctune's canonical conversation,
+and the response / chunk bodies.
+
+Unknown request fields are ignored (clients send many); fields that would change the answer and
+are not supported (``n`` > 1, ``logprobs``, penalties, JSON response formats, legacy ``functions``)
+are rejected with a 400 that says so, rather than silently ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from fctune.formats import ToolCall
+
+
+class APIError(Exception):
+    """An error answered with an OpenAI-style body: ``{"error": {"message", "type", "param", "code"}}``."""
+
+    def __init__(self, status: int, message: str, code: str | None = None, param: str | None = None,
+                 type: str | None = None):
+        super().__init__(message)
+        self.status, self.message, self.code, self.param = status, message, code, param
+        self.type = type or ("invalid_request_error" if status < 500 else "server_error")
+
+    def body(self) -> dict[str, Any]:
+        return error_body(self.message, self.type, self.code, self.param)
+
+
+def error_body(message: str, type: str = "invalid_request_error", code: str | None = None,
+               param: str | None = None) -> dict[str, Any]:
+    return {"error": {"message": message, "type": type, "param": param, "code": code}}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class TextPart(_Model):
+    type: Literal["text"]
+    text: str
+
+
+Content = str | list[TextPart] | None
+
+
+class FunctionCallIn(_Model):
+    name: str = Field(min_length=1)
+    arguments: str | dict[str, Any] = "{}"
+
+
+class ToolCallIn(_Model):
+    id: str | None = None
+    type: Literal["function"] = "function"
+    function: FunctionCallIn
+
+
+class Message(_Model):
+    role: Literal["system", "developer", "user", "assistant", "tool"]
+    content: Content = None
+    name: str | None = None
+    tool_calls: list[ToolCallIn] | None = None
+    tool_call_id: str | None = None
+
+
+class FunctionDef(_Model):
+    name: str = Field(min_length=1, max_length=128)
+    description: str | None = None
+    parameters: dict[str, Any] | None = None
+    strict: bool | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        if any(c.isspace() for c in value) or '"' in value:
+            raise ValueError("function names may not contain whitespace or quotes")
+        return value
+
+    @field_validator("parameters")
+    @classmethod
+    def _object_schema(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None and value.get("type", "object") not in ("object", "dict"):
+            raise ValueError("parameters must be a JSON Schema of type 'object'")
+        return value
+
+
+class Tool(_Model):
+    type: Literal["function"]
+    function: FunctionDef
+
+
+class NamedFunction(_Model):
+    name: str = Field(min_length=1)
+
+
+class NamedToolChoice(_Model):
+    type: Literal["function"]
+    function: NamedFunction
+
+
+class StreamOptions(_Model):
+    include_usage: bool = False
+
+
+class ChatCompletionRequest(_Model):
+    model: str | None = None
+    messages: list[Message] = Field(min_length=1)
+    tools: list[Tool] | None = None
+    tool_choice: Literal["none", "auto", "required"] | NamedToolChoice | None = None
+    parallel_tool_calls: bool | None = None
+    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    top_p: float | None = Field(default=None, gt=0.0, le=1.0)
+    max_tokens: int | None = Field(default=None, ge=1)
+    max_completion_tokens: int | None = Field(default=None, ge=1)
+    stop: str | list[str] | None = None
+    stream: bool | None = False
+    stream_options: StreamOptions | None = None
+    n: int | None = Field(default=None, ge=1)
+    seed: int | None = None
+    logprobs: bool | None = None
+    top_logprobs: int | None = None
+    frequency_penalty: float | None = None
+    presence_penalty: float | None = None
+    response_format: dict[str, Any] | None = None
+    functions: list[Any] | None = None
+    function_call: Any = None
+
+
+# ---------------------------------------------------------------------------------------------
+# request -> canonical conversation
+# ---------------------------------------------------------------------------------------------
+
+
+def _unsupported(request: ChatCompletionRequest) -> None:
+    if (request.n or 1) != 1:
+        raise APIError(400, "only n=1 is supported", "unsupported_value", "n")
+    if request.logprobs or request.top_logprobs:
+        raise APIError(400, "logprobs are not supported", "unsupported_value", "logprobs")
+    for name in ("frequency_penalty", "presence_penalty"):
+        if getattr(request, name):
+            raise APIError(400, f"{name} is not supported (only 0)", "unsupported_value", name)
+    if request.response_format and request.response_format.get("type", "text") != "text":
+        raise APIError(400, "only response_format {'type': 'text'} is supported", "unsupported_value",
+                       "response_format")
+    if request.functions is not None or request.function_call is not None:
+        raise APIError(400, "the legacy 'functions'/'function_call' fields are not supported; use 'tools' and "
+                       "'tool_choice'", "unsupported_value", "functions")
+    stops = [request.stop] if isinstance(request.stop, str) else (request.stop or [])
+    if len(stops) > 4:
+        raise APIError(400, "at most 4 stop sequences are supported", "invalid_value", "stop")
+
+
+def _text(content: Content) -> str:
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    return "".join(part.text for part in content)
+
+
+def canonical(request: ChatCompletionRequest) -> tuple[list[dict], list[dict]]:
+    """The request's messages and tools in fctune's canonical form (what training rendered)."""
+    from fctune.data.schema import normalize_conversation
+
+    _unsupported(request)
+    messages: list[dict[str, Any]] = []
+    for i, msg in enumerate(request.messages):
+        role = "system" if msg.role == "developer" else msg.role
+        out: dict[str, Any] = {"role": role, "content": _text(msg.content)}
+        if msg.tool_calls:
+            if role != "assistant":
+                raise APIError(400, f"messages[{i}]: only assistant messages may carry tool_calls",
+                               "invalid_value", f"messages.{i}.tool_calls")
+            out["tool_calls"] = [{"id": c.id, "type": "function",
+                                  "function": {"name": c.function.name, "arguments": c.function.arguments}}
+                                 for c in msg.tool_calls]
+        if role == "tool":
+            if msg.tool_call_id:
+                out["tool_call_id"] = msg.tool_call_id
+            if msg.name:
+                out["name"] = msg.name
+        messages.append(out)
+    tools = []
+    for tool in request.tools or []:
+        fn: dict[str, Any] = {"name": tool.function.name, "description": tool.function.description or ""}
+        if tool.function.parameters is not None:
+            fn["parameters"] = tool.function.parameters
+        tools.append({"type": "function", "function": fn})
+    names = [t["function"]["name"] for t in tools]
+    if len(set(names)) != len(names):
+        raise APIError(400, "tools: function names must be unique", "invalid_value", "tools")
+    try:
+        conv = normalize_conversation({"tools": tools, "messages": messages})
+    except ValueError as exc:
+        raise APIError(400, f"invalid messages or tools: {exc}", "invalid_value", "messages") from None
+    return conv["messages"], conv["tools"]
+
+
+def tool_choice_of(request: ChatCompletionRequest, tools: list[dict]) -> tuple[str, str | None]:
+    """``(mode, function)`` with mode ``auto`` / ``none`` / ``required`` / ``function``."""
+    choice = request.tool_choice
+    if choice is None:
+        return ("auto" if tools else "none"), None
+    if isinstance(choice, NamedToolChoice):
+        name = choice.function.name
+        if name not in {t["function"]["name"] for t in tools}:
+            raise APIError(400, f"tool_choice names function {name!r}, which is not among the tools",
+                           "invalid_value", "tool_choice")
+        return "function", name
+    if choice == "required" and not tools:
+        raise APIError(400, "tool_choice 'required' needs at least one tool", "invalid_value", "tool_choice")
+    if choice == "auto" and not tools:
+        return "none", None
+    return choice, None
+
+
+# ---------------------------------------------------------------------------------------------
+# responses
+# ---------------------------------------------------------------------------------------------
+
+
+def completion_id() -> str:
+    return "chatcmpl-" + secrets.token_hex(12)
+
+
+def call_id() -> str:
+    return "call_" + secrets.token_hex(12)
+
+
+def now() -> int:
+    return int(time.time())
+
+
+def tool_call_out(call: ToolCall, ident: str, index: int | None = None) -> dict[str, Any]:
+    out = call.to_openai(ident)
+    if index is not None:
+        out = {"index": index, **out}
+    return out
+
+
+def usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
+    return {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens}
+
+
+def finish_reason(finish: str, has_calls: bool) -> str:
+    if finish == "length":
+        return "length"
+    return "tool_calls" if has_calls else "stop"
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))

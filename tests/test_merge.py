@@ -1,0 +1,141 @@
+"""``fctune merge``: merged logits equal base + adapter, the output loads with plain transformers,
+tied embeddings stay tied, and adapters that train a tied matrix are refused unless ``--untie``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from fctune.errors import FctuneError
+
+IDS = [[151644, 872, 198, 3838, 374, 279, 9104, 304, 12095, 30, 151645, 198, 151644, 77091, 198]]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def base_dir() -> Path:
+    from fctune.models import resolve_model_path
+
+    return Path(resolve_model_path("tiny-qwen3"))
+
+
+def make_adapter(base_dir: Path, out: Path, modules_to_save: list[str] | None = None, seed: int = 0) -> Path:
+    """A LoRA adapter with non-zero B weights (and perturbed ``modules_to_save`` copies)."""
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(seed)
+    model = AutoModelForCausalLM.from_pretrained(str(base_dir), dtype=torch.float32)
+    config = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj", "up_proj", "down_proj"],
+                        init_lora_weights=False, modules_to_save=modules_to_save)
+    peft_model = get_peft_model(model, config)
+    with torch.no_grad():
+        for name, param in peft_model.named_parameters():
+            if "lora_B" in name:
+                assert param.abs().sum() > 0
+            if "modules_to_save" in name:
+                param.add_(torch.randn_like(param) * 0.05)
+    peft_model.save_pretrained(str(out))
+    return out
+
+
+def logits_of(model) -> torch.Tensor:
+    with torch.inference_mode():
+        return model(input_ids=torch.tensor(IDS)).logits.float()
+
+
+def peft_logits(base_dir: Path, adapter: Path) -> torch.Tensor:
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    base = AutoModelForCausalLM.from_pretrained(str(base_dir), dtype=torch.float32)
+    return logits_of(PeftModel.from_pretrained(base, str(adapter)).eval())
+
+
+@pytest.mark.slow
+def test_merge_equals_base_plus_adapter_and_stays_tied(base_dir, tmp_path):
+    from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
+
+    from fctune.cli import main
+
+    adapter = make_adapter(base_dir, tmp_path / "adapter")
+    out = tmp_path / "merged"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["merge", "--model", "tiny-qwen3", "--adapter", str(adapter), "--out", str(out)])
+    assert exit_info.value.code == 0
+
+    merged = AutoModelForCausalLM.from_pretrained(str(out)).eval()
+    expected = peft_logits(base_dir, adapter)
+    base = logits_of(AutoModelForCausalLM.from_pretrained(str(base_dir)).eval())
+    assert (expected - base).abs().max() > 1e-2  # the adapter does change the model
+    torch.testing.assert_close(logits_of(merged), expected, atol=1e-4, rtol=1e-4)
+
+    assert merged.config.tie_word_embeddings is True
+    assert merged.lm_head.weight.data_ptr() == merged.model.embed_tokens.weight.data_ptr()
+    assert torch.equal(merged.lm_head.weight, merged.model.embed_tokens.weight)
+    assert list(out.glob("*.safetensors")) and not list(out.glob("*.bin"))
+    assert not any(p.name.startswith("adapter_") for p in out.iterdir())
+
+    tokenizer = AutoTokenizer.from_pretrained(str(out))
+    assert "<tool_call>" in tokenizer.chat_template and (out / "chat_template.jinja").exists()
+    generation = GenerationConfig.from_pretrained(str(out))
+    im_end = tokenizer.convert_tokens_to_ids("<|im_end|>")
+    assert im_end in (generation.eos_token_id if isinstance(generation.eos_token_id, list) else [generation.eos_token_id])
+
+
+@pytest.mark.slow
+def test_template_comes_from_the_adapter_dir(base_dir, tmp_path):
+    from transformers import AutoTokenizer
+
+    from fctune.formats import ChatFormat, builtin_template
+    from fctune.merge import merge_adapter
+
+    adapter = make_adapter(base_dir, tmp_path / "adapter", seed=1)
+    tokenizer = AutoTokenizer.from_pretrained(str(base_dir))
+    ChatFormat(tokenizer, template="hermes")  # trained with the built-in template: saved with the adapter
+    tokenizer.save_pretrained(str(adapter))
+    summary = merge_adapter("tiny-qwen3", str(adapter), str(tmp_path / "merged"), dtype="bfloat16", log=lambda m: None)
+    assert summary["dtype"] == "bfloat16" and summary["tie_word_embeddings"]
+    assert AutoTokenizer.from_pretrained(str(tmp_path / "merged")).chat_template == builtin_template("hermes")
+    config = json.loads((tmp_path / "merged" / "config.json").read_text())
+    assert config["dtype"] == "bfloat16" and config["tie_word_embeddings"] is True
+
+
+@pytest.mark.slow
+def test_tied_weights_in_modules_to_save_need_untie(base_dir, tmp_path):
+    from transformers import AutoModelForCausalLM
+
+    from fctune.merge import merge_adapter
+
+    adapter = make_adapter(base_dir, tmp_path / "adapter", modules_to_save=["lm_head"], seed=2)
+    out = tmp_path / "merged"
+    with pytest.raises(FctuneError, match="--untie"):
+        merge_adapter("tiny-qwen3", str(adapter), str(out), log=lambda m: None)
+    assert not out.exists()
+
+    summary = merge_adapter("tiny-qwen3", str(adapter), str(out), untie=True, log=lambda m: None)
+    assert summary["tie_word_embeddings"] is False
+    merged = AutoModelForCausalLM.from_pretrained(str(out)).eval()
+    assert merged.config.tie_word_embeddings is False
+    assert not torch.equal(merged.lm_head.weight, merged.model.embed_tokens.weight)
+    torch.testing.assert_close(logits_of(merged), peft_logits(base_dir, adapter), atol=1e-4, rtol=1e-4)
+
+    with pytest.raises(FctuneError, match="not empty"):
+        merge_adapter("tiny-qwen3", str(adapter), str(out), untie=True, log=lambda m: None)
+
+
+def test_not_an_adapter(tmp_path):
+    from fctune.merge import merge_adapter
+
+    with pytest.raises(FctuneError, match="adapter_config.json"):
+        merge_adapter("tiny-qwen3", str(tmp_path), str(tmp_path / "out"), log=lambda m: None)

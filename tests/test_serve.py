@@ -1,0 +1,562 @@
+"""``fctune serve``: the reply parser (streamed == whole), and the real server driven by the official
+``openai`` client over loopback, with a tiny Qwen3 overfit to make real tool calls."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fctune.formats import ToolCall, parse
+from fctune.serving.engine import StopStrings
+from fctune.serving.reply import CallDelta, ContentDelta, ReplyStream, read_reply
+
+# ---------------------------------------------------------------------------------------------
+# The test model: a tiny Qwen3 overfit on a few (prompt -> answer) pairs, so that greedy decoding
+# really writes <tool_call> blocks for these prompts and a text answer after a tool result.
+# ---------------------------------------------------------------------------------------------
+
+WEATHER = {"type": "function", "function": {
+    "name": "get_weather", "description": "Get the weather for a city",
+    "parameters": {"type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"]}}}
+TOOLS = [WEATHER]
+ASK = "What is the weather in Paris?"
+ASK_TWO = "Weather in Paris and Tokyo?"
+PREFACE = "Let me check."
+RESULT = '{"temp_c": 18, "sky": "sunny"}'
+ANSWER = "It is 18 °C and sunny in Paris."
+NO_TOOLS_ANSWER = "I cannot look up the weather."
+
+
+def _call(location: str) -> dict:
+    return {"type": "function", "function": {"name": "get_weather", "arguments": {"location": location}}}
+
+
+TRAINING = [
+    {"tools": TOOLS, "messages": [
+        {"role": "user", "content": ASK},
+        {"role": "assistant", "content": PREFACE, "tool_calls": [_call("Paris")]},
+        {"role": "tool", "name": "get_weather", "content": RESULT},
+        {"role": "assistant", "content": ANSWER}]},
+    {"tools": TOOLS, "messages": [
+        {"role": "user", "content": ASK_TWO},
+        {"role": "assistant", "content": "", "tool_calls": [_call("Paris"), _call("Tokyo")]}]},
+    {"messages": [{"role": "user", "content": ASK}, {"role": "assistant", "content": NO_TOOLS_ANSWER}]},
+]
+
+
+def build_tool_model(out: Path, max_steps: int = 600) -> Path:
+    """Overfit a tiny Qwen3 (hidden 64) on ``TRAINING`` and save it (with the Qwen3 tokenizer) to ``out``.
+
+    The tied embedding is set to unit scale and frozen, so logits are decisive from the start and
+    only the small transformer trains (AdamW, full batch, one thread: small ops on several threads
+    of a busy machine are many times slower). The loss runs over a candidate vocabulary: the gold
+    tokens plus the strongest rivals of each trained position, refreshed from full-vocabulary logits
+    every few steps; training stops once every trained token beats the whole vocabulary by a clear
+    margin, so greedy decoding reproduces the answers exactly. A few seconds.
+    """
+    done = out / ".built"
+    if done.exists():
+        return out
+    import torch
+    from transformers import AutoTokenizer, Qwen3ForCausalLM
+
+    from fctune.formats import ChatFormat
+    from fctune.models import make_tiny_qwen3
+
+    make_tiny_qwen3(out, hidden_size=64)
+    tokenizer = AutoTokenizer.from_pretrained(str(out))
+    fmt = ChatFormat(tokenizer)
+    model = Qwen3ForCausalLM.from_pretrained(str(out), dtype=torch.float32)
+    samples = [s for conv in TRAINING for s in fmt.render_training(conv)]
+    width = max(len(s.input_ids) for s in samples)
+    ids = torch.full((len(samples), width), tokenizer.pad_token_id)
+    mask = torch.zeros_like(ids)
+    labels = torch.full_like(ids, -100)
+    for i, s in enumerate(samples):
+        n = len(s.input_ids)
+        ids[i, :n], mask[i, :n], labels[i, :n] = torch.tensor(s.input_ids), 1, torch.tensor(s.labels())
+    targets = labels[:, 1:]
+    trained = targets != -100
+    gold = targets[trained]
+    embed = model.get_input_embeddings().weight
+    embed.data.normal_(0.0, 1.0, generator=torch.Generator().manual_seed(1))
+    embed.requires_grad_(False)
+    vocab = embed.detach()
+    candidates = gold.unique()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=2e-2, weight_decay=0.0)
+    model.train()
+    margin = float("-inf")
+    try:
+        for step in range(max_steps):
+            hidden = model.model(input_ids=ids, attention_mask=mask, use_cache=False).last_hidden_state[:, :-1][trained]
+            if step % 8 == 0:
+                with torch.no_grad():
+                    logits = model.lm_head(hidden)
+                    best = logits.gather(1, gold[:, None]).squeeze(1)
+                    rivals = logits.scatter(1, gold[:, None], float("-inf"))
+                    margin = float((best - rivals.max(dim=1).values).min())
+                    if margin > 3.0:
+                        break
+                    candidates = torch.cat([candidates, rivals.topk(16, dim=1).indices.flatten()]).unique()
+            loss = torch.nn.functional.cross_entropy(hidden @ vocab[candidates].T, torch.searchsorted(candidates, gold))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        else:
+            raise AssertionError(f"the test model did not learn its answers in {max_steps} steps (margin {margin:.3g})")
+    finally:
+        torch.set_num_threads(threads)
+    embed.requires_grad_(True)
+    model.eval()
+    model.save_pretrained(str(out))
+    done.write_text(str(step))
+    return out
+
+
+@pytest.fixture(scope="session")
+def tool_model(tmp_path_factory) -> Path:
+    return build_tool_model(tmp_path_factory.getbasetemp() / "tool-model")
+
+
+# ---------------------------------------------------------------------------------------------
+# A real server in a subprocess
+# ---------------------------------------------------------------------------------------------
+
+
+class Server:
+    """``fctune serve --port 0`` in a subprocess; ``url`` is read from the line it prints. ``stop()``
+    always ends it (terminate, then kill)."""
+
+    def __init__(self, *args: str, timeout: float = 120):
+        import queue
+
+        import httpx
+
+        env = {**os.environ, "TOKENIZERS_PARALLELISM": "false", "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen([sys.executable, "-m", "fctune", "serve", "--port", "0", *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        self.stderr: list[str] = []
+        lines: queue.Queue = queue.Queue()
+        threading.Thread(target=lambda: self.stderr.extend(self.proc.stderr), daemon=True).start()
+        threading.Thread(target=lambda: [lines.put(line) for line in self.proc.stdout], daemon=True).start()
+        self.url = None
+        deadline = time.time() + timeout
+        try:
+            while self.url is None:
+                try:
+                    line = lines.get(timeout=max(0.1, deadline - time.time()))
+                except queue.Empty:
+                    raise AssertionError("server printed no URL in time:\n" + "".join(self.stderr[-40:])) from None
+                match = re.search(r"(http://127\.0\.0\.1:\d+/v1)", line)
+                self.url = match.group(1) if match else None
+            while True:
+                try:
+                    if httpx.get(self.url.replace("/v1", "/health"), timeout=5).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.time() > deadline or self.proc.poll() is not None:
+                    raise AssertionError("server does not answer /health:\n" + "".join(self.stderr[-40:]))
+                time.sleep(0.2)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Tiny models run fastest on one thread (and do not fight other jobs for the cores)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def server(tool_model):
+    srv = Server("--model", str(tool_model), "--served-model-name", "tiny", "--max-model-len", "1024",
+                 "--max-new-tokens", "64", "--threads", "1")
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    from openai import OpenAI
+
+    return OpenAI(base_url=server.url, api_key="unused", max_retries=0, timeout=120)
+
+
+def _user(text: str) -> list[dict]:
+    return [{"role": "user", "content": text}]
+
+
+def _calls(message) -> list[tuple[str, dict]]:
+    return [(c.function.name, json.loads(c.function.arguments)) for c in (message.tool_calls or [])]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reply parsing: streamed events == the whole-text reading == formats.parse
+# ---------------------------------------------------------------------------------------------
+
+FRAGMENTS = ["Let me check.", " ", "\n", "\n\n", "好的，", "<tool_call>", "</tool_call>",
+             '\n{"name": "get_weather", "arguments": {"location": "Paris"}}\n',
+             '{"name": "f", "arguments": {"s": "</tool_call>"}}', '{"name": "g", "arguments": {}}, {"name": "h"}',
+             '{"name": "broken", "arguments": {', "calc(x=1)", '[{"name": "a", "arguments": {"k": [1, 2]}}]',
+             "<think>", "</think>", "thinking...", "<|endoftext|>", "<|im_end|>", "<tool", "_call>", "<", "|",
+             '{"name": "x", "arguments": {}}', "done."]
+
+
+def _stream(text: str, cuts: list[int], parse_calls: bool = True):
+    stream = ReplyStream(parse_calls)
+    events, last = [], 0
+    for cut in sorted(set(cuts)) + [len(text)]:
+        events += stream.feed(text[last:cut])
+        last = cut
+    tail, reply = stream.finish()
+    return events + tail, reply
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=12), st.lists(st.integers(0, 400), max_size=12),
+       st.booleans())
+def test_streamed_reply_equals_whole_reply(pieces, cuts, parse_calls):
+    text = "".join(pieces)
+    events, reply = _stream(text, [c for c in cuts if c <= len(text)], parse_calls)
+    whole = read_reply(text, parse_calls)
+    assert (reply.content, reply.tool_calls, reply.reasoning, reply.errors) == \
+        (whole.content, whole.tool_calls, whole.reasoning, whole.errors)
+    content = "".join(e.text for e in events if isinstance(e, ContentDelta))
+    calls = [e.call for e in events if isinstance(e, CallDelta)]
+    assert [e.index for e in events if isinstance(e, CallDelta)] == list(range(len(calls)))
+    assert content == whole.content
+    assert calls == whole.tool_calls
+    if parse_calls:
+        parsed = parse(text)
+        assert calls == parsed.tool_calls
+        if not parsed.errors:
+            assert content == parsed.content
+            assert all("<tool_call>" not in e.text for e in events if isinstance(e, ContentDelta))
+    else:
+        assert calls == []
+
+
+def test_reply_stream_commits_a_call_at_its_close_tag():
+    stream = ReplyStream()
+    text = 'Sure.\n<tool_call>\n{"name": "get_weather", "arguments": {"location": "Paris"}}\n</tool_call>'
+    events = []
+    for ch in text[:-1]:
+        events += stream.feed(ch)
+    assert [e.text for e in events] == ["S", "u", "r", "e", "."]  # no tag text, no trailing newline
+    assert isinstance(stream.feed(">")[0], CallDelta)
+    assert stream.finish()[1].tool_calls == [ToolCall("get_weather", {"location": "Paris"})]
+
+
+def test_failed_call_text_is_kept_as_content():
+    reply = read_reply('<tool_call>{"name": "f", "arguments": {</tool_call>')
+    assert reply.tool_calls == [] and reply.errors
+    assert reply.content == '<tool_call>{"name": "f", "arguments": {</tool_call>'
+
+
+def test_end_marker_stops_the_stream():
+    stream = ReplyStream()
+    stream.feed("Hello<|endof")
+    assert not stream.done
+    stream.feed("text|>more")
+    assert stream.done
+    assert stream.finish()[1].content == "Hello"
+
+
+def test_stop_strings_hold_back_a_possible_start():
+    stops = StopStrings(["END", "##"])
+    assert stops.push("abc E") == "abc "
+    assert stops.push("abc EN") == ""
+    assert stops.push("abc ENx") == "ENx"
+    assert stops.push("abc ENx #") == " "
+    assert stops.push("abc ENx ##tail") == ""
+    assert stops.hit
+
+
+def test_request_messages_become_canonical():
+    from fctune.serving.protocol import ChatCompletionRequest, canonical, tool_choice_of
+
+    request = ChatCompletionRequest.model_validate({
+        "model": "m", "tools": [WEATHER], "messages": [
+            {"role": "developer", "content": [{"type": "text", "text": "Be brief."}]},
+            {"role": "user", "content": ASK},
+            {"role": "assistant", "content": None, "tool_calls": [
+                {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"location": "Paris"}'}}]},
+            {"role": "tool", "tool_call_id": "call_1", "content": RESULT}]})
+    messages, tools = canonical(request)
+    assert messages == [
+        {"role": "system", "content": "Be brief."}, {"role": "user", "content": ASK},
+        {"role": "assistant", "content": "", "tool_calls": [_call("Paris")]},
+        {"role": "tool", "name": "get_weather", "content": RESULT}]
+    assert tools == [WEATHER]
+    assert tool_choice_of(request, tools) == ("auto", None)
+
+
+# ---------------------------------------------------------------------------------------------
+# The engine: the streaming loop equals the batch path (generate), cancels, checks lengths
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def engine(tool_model):
+    from fctune.serving.engine import Engine
+
+    return Engine.load(str(tool_model), max_model_len=600, default_max_new_tokens=40)
+
+
+@pytest.mark.slow
+def test_engine_stream_equals_batch(engine):
+    from fctune.serving.engine import SamplingParams
+
+    cases = [(_user(ASK), TOOLS, "auto", {}), (_user(ASK_TWO), TOOLS, "auto", {}), (_user(ASK), TOOLS, "none", {}),
+             (_user("你好，今天怎么样？"), None, "none", {}), (_user(ASK_TWO), TOOLS, "required", {}),
+             (_user("hello"), TOOLS, "auto", {"stop": ["e", "\n"]}),
+             (_user("hello"), None, "none", {"temperature": 0.9, "top_p": 0.9, "seed": 7})]
+    for messages, tools, choice, extra in cases:
+        prompt = engine.prompt(messages, tools, choice)
+        params = SamplingParams(max_new_tokens=40, **extra)
+        whole = engine.run(prompt, params)
+        events = []
+        streamed = engine.run(prompt, params, events.append)
+        assert streamed.reply == whole.reply, (messages, choice)
+        assert (streamed.finish_reason, streamed.completion_tokens) == (whole.finish_reason, whole.completion_tokens)
+        assert "".join(e.text for e in events if isinstance(e, ContentDelta)) == whole.reply.content
+        assert [e.call for e in events if isinstance(e, CallDelta)] == whole.reply.tool_calls
+
+
+@pytest.mark.slow
+def test_engine_cancel_and_limits(engine):
+    import threading as _threading
+
+    from fctune.serving.engine import PromptTooLong, SamplingParams
+
+    cancel = _threading.Event()
+    events = []
+
+    def on_event(event):
+        events.append(event)
+        if len(events) == 2:
+            cancel.set()
+
+    prompt = engine.prompt(_user("tell me a long story"), None, "none")
+    result = engine.run(prompt, SamplingParams(max_new_tokens=40), on_event, cancel)
+    assert len(events) <= 3 and result.completion_tokens < 40
+
+    named = engine.prompt(_user(ASK_TWO), TOOLS, "function", "get_weather")
+    assert named.ids[-len(engine.fmt.encode(named.prefill)):] == engine.fmt.encode('<tool_call>\n{"name": "get_weather')
+    with pytest.raises(PromptTooLong, match="maximum context length is 600"):
+        engine.prompt(_user("word " * 700))
+    with pytest.raises(PromptTooLong, match="in the completion"):
+        engine.max_new_tokens_for(prompt, 590)
+    assert engine.max_new_tokens_for(prompt, None) == 40
+
+
+# ---------------------------------------------------------------------------------------------
+# The server
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_models_endpoint(client):
+    assert [m.id for m in client.models.list().data] == ["tiny"]
+
+
+@pytest.mark.slow
+def test_tool_call_round_trip(client):
+    first = client.chat.completions.create(model="tiny", messages=_user(ASK), tools=TOOLS)
+    choice = first.choices[0]
+    assert choice.finish_reason == "tool_calls"
+    assert choice.message.content == PREFACE
+    (call,) = choice.message.tool_calls
+    assert re.fullmatch(r"call_[0-9a-f]{24}", call.id) and call.type == "function"
+    assert call.function.name == "get_weather"
+    assert isinstance(call.function.arguments, str) and json.loads(call.function.arguments) == {"location": "Paris"}
+    assert first.usage.total_tokens == first.usage.prompt_tokens + first.usage.completion_tokens > 0
+
+    history = _user(ASK) + [choice.message.model_dump(exclude_none=True),
+                            {"role": "tool", "tool_call_id": call.id, "content": RESULT}]
+    second = client.chat.completions.create(model="tiny", messages=history, tools=TOOLS)
+    assert second.choices[0].finish_reason == "stop"
+    assert second.choices[0].message.content == ANSWER
+    assert not second.choices[0].message.tool_calls
+
+
+@pytest.mark.slow
+def test_served_calls_equal_parse_of_generated_text(client, tool_model):
+    from fctune.formats import ChatFormat
+    from fctune.generate import generate
+    from fctune.models import load_model
+
+    model, tokenizer = load_model(str(tool_model))
+    fmt = ChatFormat(tokenizer)
+    for text in (ASK, ASK_TWO):
+        generated = generate(model, fmt, [fmt.prompt_ids(_user(text), TOOLS)], max_new_tokens=64, progress=False)[0]
+        expected = parse(generated.text)
+        assert expected.tool_calls and not expected.errors
+        served = client.chat.completions.create(model="tiny", messages=_user(text), tools=TOOLS)
+        assert [ToolCall(n, a) for n, a in _calls(served.choices[0].message)] == expected.tool_calls
+        assert (served.choices[0].message.content or "") == expected.content
+        assert served.usage.completion_tokens == generated.completion_tokens
+
+
+def _collect(stream):
+    chunks = list(stream)
+    content = [c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content]
+    calls = [tc for c in chunks if c.choices for tc in (c.choices[0].delta.tool_calls or [])]
+    finish = [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason]
+    return chunks, content, calls, finish
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text", [ASK, ASK_TWO])
+def test_streaming_with_tools(client, text):
+    whole = client.chat.completions.create(model="tiny", messages=_user(text), tools=TOOLS)
+    chunks, content, calls, finish = _collect(client.chat.completions.create(
+        model="tiny", messages=_user(text), tools=TOOLS, stream=True, stream_options={"include_usage": True}))
+    assert chunks[0].choices[0].delta.role == "assistant"
+    assert all("<tool_call>" not in piece and "</tool_call>" not in piece for piece in content)
+    assert "".join(content) == (whole.choices[0].message.content or "")
+    assert [tc.index for tc in calls] == list(range(len(whole.choices[0].message.tool_calls)))
+    for tc in calls:
+        assert re.fullmatch(r"call_[0-9a-f]{24}", tc.id) and tc.type == "function"
+    assert [(tc.function.name, json.loads(tc.function.arguments)) for tc in calls] == _calls(whole.choices[0].message)
+    assert finish == ["tool_calls"]
+    assert chunks[-1].choices == [] and chunks[-1].usage.model_dump() == whole.usage.model_dump()
+
+
+@pytest.mark.slow
+def test_tool_choice_none_renders_without_tools(client):
+    for stream in (False, True):
+        kwargs = dict(model="tiny", messages=_user(ASK), tools=TOOLS, tool_choice="none")
+        if stream:
+            _, content, calls, finish = _collect(client.chat.completions.create(stream=True, **kwargs))
+            assert "".join(content) == NO_TOOLS_ANSWER and calls == [] and finish == ["stop"]
+        else:
+            choice = client.chat.completions.create(**kwargs).choices[0]
+            assert choice.message.content == NO_TOOLS_ANSWER
+            assert not choice.message.tool_calls and choice.finish_reason == "stop"
+
+
+@pytest.mark.slow
+def test_tool_choice_required_and_named(client):
+    for choice in ("required", {"type": "function", "function": {"name": "get_weather"}}):
+        out = client.chat.completions.create(model="tiny", messages=_user(ASK_TWO), tools=TOOLS, tool_choice=choice)
+        assert _calls(out.choices[0].message) == [("get_weather", {"location": "Paris"}),
+                                                  ("get_weather", {"location": "Tokyo"})]
+        assert out.choices[0].finish_reason == "tool_calls"
+
+
+@pytest.mark.slow
+def test_stop_sequences_and_length(client):
+    history = _user(ASK) + [{"role": "assistant", "content": PREFACE, "tool_calls": [
+        {"id": "call_0", "type": "function", "function": {"name": "get_weather", "arguments": '{"location": "Paris"}'}}]},
+        {"role": "tool", "tool_call_id": "call_0", "content": RESULT}]
+    cut = client.chat.completions.create(model="tiny", messages=history, tools=TOOLS, stop=[" sunny"])
+    assert cut.choices[0].message.content == "It is 18 °C and" and cut.choices[0].finish_reason == "stop"
+    _, content, _, finish = _collect(client.chat.completions.create(
+        model="tiny", messages=history, tools=TOOLS, stop=" sunny", stream=True))
+    assert "".join(content) == "It is 18 °C and" and finish == ["stop"]
+    short = client.chat.completions.create(model="tiny", messages=history, tools=TOOLS, max_tokens=3)
+    assert short.choices[0].finish_reason == "length" and short.usage.completion_tokens == 3
+    assert ANSWER.startswith(short.choices[0].message.content)
+
+
+@pytest.mark.slow
+def test_concurrent_requests_do_not_mix(client):
+    history = _user(ASK) + [{"role": "assistant", "content": PREFACE, "tool_calls": [
+        {"id": "c", "type": "function", "function": {"name": "get_weather", "arguments": '{"location": "Paris"}'}}]},
+        {"role": "tool", "tool_call_id": "c", "content": RESULT}]
+    requests = [dict(messages=_user(ASK), tools=TOOLS), dict(messages=_user(ASK_TWO), tools=TOOLS),
+                dict(messages=_user(ASK), tools=TOOLS, tool_choice="none"), dict(messages=history, tools=TOOLS),
+                dict(messages=_user("hello there"), max_tokens=12), dict(messages=_user(ASK_TWO), tools=TOOLS, stream=True)]
+
+    def ask(kwargs):
+        if kwargs.get("stream"):
+            _, content, calls, finish = _collect(client.chat.completions.create(model="tiny", **kwargs))
+            return "".join(content), [(c.function.name, json.loads(c.function.arguments)) for c in calls], finish[0]
+        choice = client.chat.completions.create(model="tiny", **kwargs).choices[0]
+        return choice.message.content or "", _calls(choice.message), choice.finish_reason
+
+    alone = [ask(r) for r in requests]
+    results: dict[int, object] = {}
+    threads = [threading.Thread(target=lambda i=i: results.__setitem__(i, ask(requests[i % len(requests)])))
+               for i in range(2 * len(requests))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(180)
+    assert [results[i] for i in range(len(threads))] == alone + alone
+
+
+@pytest.mark.slow
+def test_bad_requests_get_openai_errors(client, server):
+    import httpx
+    import openai
+
+    base = server.url
+    raw = httpx.post(f"{base}/chat/completions", content=b'{"model": "tiny", "messages": [', timeout=30,
+                     headers={"content-type": "application/json"})
+    assert raw.status_code == 400 and raw.json()["error"]["code"] == "invalid_json"
+    assert set(raw.json()["error"]) >= {"message", "type", "code"}
+    not_object = httpx.post(f"{base}/chat/completions", content=b"[1, 2]", timeout=30,
+                            headers={"content-type": "application/json"})
+    assert not_object.status_code == 400 and "JSON object" in not_object.json()["error"]["message"]
+
+    bad = [
+        dict(messages=[{"role": "robot", "content": "hi"}]),
+        dict(messages=[]),
+        dict(messages=_user("hi"), tools=[{"type": "function", "function": {"description": "no name"}}]),
+        dict(messages=_user("hi"), tools=[{"type": "function", "function": {"name": "f", "parameters": {"type": "string"}}}]),
+        dict(messages=_user("hi"), tools=[WEATHER, WEATHER]),
+        dict(messages=_user("hi"), n=2),
+        dict(messages=_user("hi"), tools=TOOLS, tool_choice={"type": "function", "function": {"name": "nope"}}),
+        dict(messages=_user("hi"), tool_choice="required"),
+        dict(messages=_user("hi"), temperature=5),
+        dict(messages=_user("hi"), logprobs=True),
+        dict(messages=_user("hi"), max_tokens=2000),
+        dict(messages=_user("word " * 1500)),
+        dict(messages=_user(ASK) + [{"role": "assistant", "tool_calls": [
+            {"id": "x", "type": "function", "function": {"name": "get_weather", "arguments": "{not json"}}]}]),
+    ]
+    for kwargs in bad:
+        with pytest.raises(openai.BadRequestError) as info:
+            client.chat.completions.create(model="tiny", **kwargs)
+        error = info.value.body
+        assert isinstance(error, dict) and error.get("message") and error.get("type") == "invalid_request_error", kwargs
+    with pytest.raises(openai.BadRequestError) as info:
+        client.chat.completions.create(model="tiny", messages=_user("word " * 1500))
+    assert info.value.code == "context_length_exceeded"
+    with pytest.raises(openai.NotFoundError):
+        client.chat.completions.create(model="some-other-model", messages=_user("hi"))
+    assert httpx.get(base.replace("/v1", "/nowhere"), timeout=30).json()["error"]["code"] == "not_found"
+    # the server is still fine
+    assert client.chat.completions.create(model="tiny", messages=_user(ASK), tools=TOOLS).choices[0].message.tool_calls
