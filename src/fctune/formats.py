@@ -22,6 +22,7 @@ turn becomes its own sample whose prefix is exactly its inference prompt.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from dataclasses import dataclass, field
@@ -97,6 +98,8 @@ class Parsed:
 
 
 def _call_from_obj(obj: Any) -> ToolCall:
+    """A :class:`ToolCall` from a decoded ``{"name", "arguments"}`` object (``parameters`` also read;
+    ``arguments`` may be a JSON string). Raises ``ValueError`` with the reason when it is not a call."""
     if not isinstance(obj, dict):
         raise ValueError(f"tool call must be a JSON object, got {type(obj).__name__}")
     name = obj.get("name")
@@ -115,33 +118,102 @@ def _call_from_obj(obj: Any) -> ToolCall:
     return ToolCall(name.strip(), args)
 
 
+def _decode_json_calls(text: str, pos: int) -> tuple[list[ToolCall], int]:
+    """JSON call objects (or one JSON list of them) from ``text[pos:]``, separated by whitespace or
+    commas. Returns the calls and the index after the last one; raises ``ValueError``."""
+    decoder = json.JSONDecoder()
+    calls: list[ToolCall] = []
+    try:
+        while pos < len(text) and text[pos] in "{[":
+            obj, pos = decoder.raw_decode(text, pos)
+            for item in obj if isinstance(obj, list) else [obj]:
+                calls.append(_call_from_obj(item))
+            while pos < len(text) and text[pos] in " \t\r\n,":
+                pos += 1
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"invalid JSON in <tool_call>: {exc.msg} at char {exc.pos}") from None
+    if not calls:
+        raise ValueError("a JSON list in <tool_call> holds no call")
+    return calls, pos
+
+
+def _dotted_name(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        head = _dotted_name(node.value)
+        return f"{head}.{node.attr}" if head else None
+    return None
+
+
+def _python_call(text: str) -> ToolCall | None:
+    """``name(key=value, ...)`` with literal values (BFCL's prompt style), or ``None`` when ``text``
+    is no Python call at all. Raises ``ValueError`` when it is one but cannot be read as a call."""
+    try:
+        node = ast.parse(text.rstrip().rstrip(";"), mode="eval").body
+    except SyntaxError:
+        return None
+    if not isinstance(node, ast.Call):
+        return None
+    name = _dotted_name(node.func)
+    if name is None:
+        raise ValueError("the called function is not a (dotted) name")
+    if node.args:
+        raise ValueError(f"{name}(...) has positional arguments; use key=value or one JSON object")
+    args: dict[str, Any] = {}
+    for kw in node.keywords:
+        if kw.arg is None:
+            raise ValueError(f"{name}(**...) cannot be read as arguments")
+        try:
+            args[kw.arg] = ast.literal_eval(kw.value)
+        except (ValueError, SyntaxError, TypeError):
+            raise ValueError(f"argument {kw.arg!r} of {name}(...) is not a literal value") from None
+    return ToolCall(name, args)
+
+
 def _parse_call_body(body: str) -> list[ToolCall]:
-    """The inside of one ``<tool_call>`` block: JSON object(s), or the ``name({...})`` form."""
+    """The inside of one ``<tool_call>`` block: JSON object(s) or a JSON list of them, the original
+    spec's ``name({...})`` form, or ``name(key=value, ...)``. Raises ``ValueError`` with the reason."""
     text = body.strip()
     if not text:
         raise ValueError("empty <tool_call> block")
-    if text.startswith("{"):
-        decoder = json.JSONDecoder()
-        calls, pos = [], 0
-        try:
-            while pos < len(text):
-                obj, end = decoder.raw_decode(text, pos)
-                calls.append(_call_from_obj(obj))
-                pos = end
-                while pos < len(text) and text[pos] in " \t\r\n,":
-                    pos += 1
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"invalid JSON in <tool_call>: {exc.msg} at char {exc.pos}") from None
+    if text[0] in "{[":
+        calls, end = _decode_json_calls(text, 0)
+        if end < len(text):
+            raise ValueError(f"unexpected text after the JSON call in <tool_call>: {text[end:end + 40]!r}")
         return calls
     match = _PY_CALL_RE.match(text)
-    if match:
+    if match and match.group(2).strip().startswith("{"):
         name, inner = match.group(1), match.group(2).strip()
         try:
-            args = json.loads(inner) if inner else {}
+            args = json.loads(inner)
         except json.JSONDecodeError as exc:
             raise ValueError(f"arguments of {name}(...) are not a JSON object: {exc.msg}") from None
         return [_call_from_obj({"name": name, "arguments": args})]
+    call = _python_call(text)
+    if call is not None:
+        return [call]
+    if match:
+        raise ValueError(f"cannot read the arguments of {match.group(1)}(...): {text[:60]!r}")
     raise ValueError(f"<tool_call> holds neither JSON nor name({{...}}): {text[:60]!r}")
+
+
+def _untagged_calls(text: str) -> list[str]:
+    """Names of JSON call objects (``{"name": ..., "arguments": ...}``) written outside the tags:
+    they look like calls but are not decodable as calls, so they are parse failures."""
+    names: list[str] = []
+    decoder = json.JSONDecoder()
+    pos = text.find("{")
+    while pos >= 0:
+        try:
+            obj, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError:
+            pos = text.find("{", pos + 1)
+            continue
+        if isinstance(obj, dict) and isinstance(obj.get("name"), str) and ("arguments" in obj or "parameters" in obj):
+            names.append(obj["name"])
+        pos = text.find("{", end)
+    return names
 
 
 def parse(text: str) -> Parsed:
@@ -149,7 +221,8 @@ def parse(text: str) -> Parsed:
 
     Tolerates text around calls, a (possibly empty) leading think block, a trailing ``<|im_end|>``
     and ``<|endoftext|>``. A ``<tool_call>`` block that does not parse (or is never closed) is reported
-    in ``errors`` with the reason; the calls that do parse are still returned.
+    in ``errors`` with the reason; the calls that do parse are still returned. A call object written
+    without the tags is reported as an error too (it looks like a call but is none).
     """
     reasoning = ""
     match = _THINK_RE.match(text)
@@ -171,6 +244,19 @@ def parse(text: str) -> Parsed:
             break
         pieces.append(text[pos:start])
         body_start = start + len(TOOL_CALL_OPEN)
+        # JSON first, so that a string argument holding "</tool_call>" does not end the block.
+        first = body_start
+        while first < len(text) and text[first].isspace():
+            first += 1
+        if first < len(text) and text[first] in "{[":
+            try:
+                found, after = _decode_json_calls(text, first)
+            except ValueError:
+                found = None
+            if found is not None and text.startswith(TOOL_CALL_CLOSE, after):
+                calls.extend(found)
+                pos = after + len(TOOL_CALL_CLOSE)
+                continue
         end = text.find(TOOL_CALL_CLOSE, body_start)
         body = text[body_start:] if end < 0 else text[body_start:end]
         try:
@@ -185,6 +271,8 @@ def parse(text: str) -> Parsed:
     if TOOL_CALL_CLOSE in "".join(pieces):
         errors.append("</tool_call> without an opening <tool_call>")
     content = "\n".join(p.strip() for p in pieces if p.strip())
+    for name in _untagged_calls(content):
+        errors.append(f"call to {name!r} written as JSON without <tool_call> tags")
     return Parsed(content=content, tool_calls=calls, errors=errors, reasoning=reasoning)
 
 
