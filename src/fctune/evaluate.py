@@ -1,0 +1,325 @@
+"""``fctune eval``: how well a model (base, tuned, or both) calls tools, scored with BFCL's AST semantics.
+
+Items come from BFCL categories (``--bfcl simple_python,irrelevance``) or from our own canonical
+data files (``--data FILE``: every assistant turn is an item, asked with the gold history before
+it). Outputs are generated with :func:`fctune.generate.generate` from exactly the prompts
+:class:`fctune.formats.ChatFormat` builds, or read from ``--responses FILE`` (texts produced
+elsewhere, e.g. by vLLM), then parsed with :func:`fctune.formats.parse` and scored with
+:mod:`fctune.scoring`. Writes ``predictions.jsonl``, ``report.json``, ``report.md`` and
+``report.png`` into ``--out``. Python entry point: :func:`run_eval`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from fctune.config import add_config_arguments, config_from_args
+from fctune.errors import DataError, FctuneError
+
+DATA_CATEGORIES = ("single", "parallel", "multi_step", "no_call", "final_answer")
+
+
+# --------------------------------------------------------------------------- items
+
+
+def turn_kind(messages: Sequence[dict], turn: int) -> str:
+    """Category of assistant turn ``turn``: ``single`` / ``parallel`` (one / several calls),
+    ``multi_step`` (a call right after tool results), ``no_call`` (no call where none is
+    needed: abstaining, chit-chat, asking back), ``final_answer`` (text right after tool results)."""
+    calls = messages[turn].get("tool_calls") or []
+    after_tool = turn > 0 and messages[turn - 1]["role"] == "tool"
+    if calls:
+        return "multi_step" if after_tool else ("parallel" if len(calls) > 1 else "single")
+    return "final_answer" if after_tool else "no_call"
+
+
+def load_data_items(path: str | Path, limit: int = 0) -> list:
+    """Items from a canonical JSONL file, validated like ``fctune data validate``: one item per
+    assistant turn, id ``<row-id or line>:<turn>``, category from :func:`turn_kind`; the first
+    ``limit`` items of each category when ``limit`` > 0. Raises :class:`DataError` (every problem
+    as ``FILE:LINE: reason``)."""
+    from fctune.data.schema import DataErrors, iter_jsonl, schema_to_jsonschema
+    from fctune.data.validate import check_row
+    from fctune.formats import ToolCall
+    from fctune.scoring import EvalItem, reference_answer
+
+    items: list[EvalItem] = []
+    errors: list[DataError] = []
+    for line, obj in iter_jsonl(path):
+        if isinstance(obj, DataError):
+            errors.append(obj)
+            continue
+        conv, problems = check_row(obj)
+        if problems or conv is None:
+            errors.extend(DataError(str(path), line, reason) for reason in problems)
+            continue
+        tools = conv.get("tools") or []
+        schemas = {t["function"]["name"]: schema_to_jsonschema(t["function"].get("parameters") or {}) for t in tools}
+        row_id = conv.get("id")
+        row_id = str(row_id) if row_id not in (None, "") else str(line)
+        messages = conv["messages"]
+        for turn, msg in enumerate(messages):
+            if msg["role"] != "assistant":
+                continue
+            calls = [ToolCall.from_message(c) for c in msg.get("tool_calls") or []]
+            items.append(EvalItem(
+                id=f"{row_id}:{turn}", category=turn_kind(messages, turn), messages=messages[:turn], tools=tools,
+                expected=reference_answer(calls, schemas) if calls else None, schemas=schemas, mode="reference"))
+    if errors:
+        raise DataErrors(errors)
+    if not items:
+        raise DataError(str(path), 1, "the file holds no assistant turns to evaluate")
+    if limit > 0:
+        seen: dict[str, int] = {}
+        kept = []
+        for it in items:
+            seen[it.category] = seen.get(it.category, 0) + 1
+            if seen[it.category] <= limit:
+                kept.append(it)
+        items = kept
+    return items
+
+
+def load_responses(path: str | Path, known: set[str]) -> dict[str, str]:
+    """``{"id", "raw"}`` lines -> id -> raw text. Unknown or repeated ids and malformed lines are
+    errors (all of them, as ``FILE:LINE: reason``)."""
+    from fctune.data.schema import DataErrors, iter_jsonl
+
+    out: dict[str, str] = {}
+    lines: dict[str, int] = {}
+    errors: list[DataError] = []
+    for line, obj in iter_jsonl(path):
+        if isinstance(obj, DataError):
+            errors.append(obj)
+            continue
+        if not isinstance(obj, dict):
+            errors.append(DataError(str(path), line, f"expected a JSON object {{\"id\", \"raw\"}}, got {type(obj).__name__}"))
+            continue
+        ident, raw = obj.get("id"), obj.get("raw")
+        if ident is None or isinstance(ident, (dict, list, bool)):
+            errors.append(DataError(str(path), line, "missing or invalid 'id'"))
+            continue
+        if not isinstance(raw, str):
+            errors.append(DataError(str(path), line, "'raw' must be the generated text (a string)"))
+            continue
+        ident = str(ident)
+        if ident not in known:
+            errors.append(DataError(str(path), line, f"unknown item id {ident!r}"))
+        elif ident in out:
+            errors.append(DataError(str(path), line, f"id {ident!r} repeated (first on line {lines[ident]})"))
+        else:
+            out[ident] = raw
+            lines[ident] = line
+    if errors:
+        raise DataErrors(errors)
+    if not out:
+        raise DataError(str(path), 1, "the file holds no responses")
+    return out
+
+
+def load_items(data: str | None = None, bfcl: str | Sequence[str] | None = None, limit: int = 0) -> tuple[list, str]:
+    """Items and a one-line description of where they came from."""
+    if bool(data) == bool(bfcl):
+        raise FctuneError("give exactly one of --data FILE or --bfcl CATEGORIES")
+    if data:
+        if not Path(data).is_file():
+            raise FctuneError(f"data file not found: {data}")
+        return load_data_items(data, limit), f"data file `{data}`" + (f" (first {limit} per category)" if limit else "")
+    from fctune.bfcl import load_items as load_bfcl, parse_categories
+
+    cats = parse_categories(bfcl)  # type: ignore[arg-type]
+    return load_bfcl(cats, limit), f"BFCL v4 {', '.join(cats)}" + (f" (first {limit} per category)" if limit else "")
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def score_outputs(items: Sequence, raws: Sequence[str], label: str, finish: Sequence[str | None] | None = None) -> list[dict]:
+    """Parse and score outputs; one prediction row per item."""
+    from fctune.formats import parse
+    from fctune.scoring import score
+
+    rows = []
+    for k, (item, raw) in enumerate(zip(items, raws)):
+        parsed = parse(raw)
+        result = score(parsed, item)
+        row = {"id": item.id, "category": item.category, "model": label, "raw": raw,
+               "tool_calls": [c.as_dict() for c in parsed.tool_calls], "correct": result.correct,
+               "error": result.error, "detail": result.detail, "parse_errors": parsed.errors}
+        if finish is not None and finish[k]:
+            row["finish_reason"] = finish[k]
+        rows.append(row)
+    return rows
+
+
+def _categories(items: Sequence) -> list[str]:
+    out: list[str] = []
+    for item in items:
+        if item.category not in out:
+            out.append(item.category)
+    return out
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def run_eval(model: str | None = None, adapter: str | None = None, compare: bool = False, data: str | None = None,
+             bfcl: str | Sequence[str] | None = None, responses: str | None = None, out: str | Path | None = None,
+             limit: int = 0, batch_size: int = 16, max_new_tokens: int = 256, template: str = "auto",
+             enable_thinking: bool = False, dtype: str = "auto", device: str = "auto", num_threads: int = 0,
+             progress: bool = True, log: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Evaluate and return the report dict (also written into ``out`` when given).
+
+    ``compare=True`` (needs ``adapter``) runs the base model (adapter disabled) and the tuned one
+    in one go; ``responses`` scores texts from a JSONL file instead of generating (no model).
+    The report's ``runs`` maps ``base`` / ``tuned`` / ``responses`` to per-run summaries
+    (:func:`fctune.report.summarize_run`); with two runs ``delta`` holds tuned minus base accuracy.
+    """
+    from fctune.report import summarize_run, write_report
+
+    say = log or (lambda msg: print(msg, file=sys.stderr))
+    if compare and not adapter:
+        raise FctuneError("--compare needs --adapter DIR (base = the model without it, tuned = with it)")
+    if responses and compare:
+        raise FctuneError("--responses scores one set of outputs; it cannot be combined with --compare")
+    if not responses and not model:
+        raise FctuneError("--model is needed to generate (or pass --responses FILE to score texts from elsewhere)")
+    items, source = load_items(data, bfcl, limit)
+    cats = _categories(items)
+    predictions: list[dict] = []
+    runs: dict[str, dict] = {}
+    report: dict[str, Any] = {
+        "date": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "model": model, "adapter": adapter, "source": source, "items": len(items), "limit": limit,
+        "compare": compare,
+    }
+    if data:
+        report["data"] = str(data)
+    else:
+        from fctune.bfcl import parse_categories
+
+        report["bfcl"] = parse_categories(bfcl)  # type: ignore[arg-type]
+    if responses:
+        texts = load_responses(responses, {it.id for it in items})
+        scored = [it for it in items if it.id in texts]
+        missing = len(items) - len(scored)
+        if missing:
+            say(f"warning: {missing} of {len(items)} item(s) have no response in {responses}; they are not scored")
+        rows = score_outputs(scored, [texts[it.id] for it in scored], "responses")
+        predictions += rows
+        runs["responses"] = summarize_run("responses", rows, model, adapter, None, cats)
+        report.update(responses=str(responses), missing_responses=missing)
+    else:
+        from fctune.formats import ChatFormat
+        from fctune.generate import generate
+        from fctune.models import load_with_adapter, resolve_device, set_cpu_threads
+
+        if resolve_device(device) == "cpu":
+            set_cpu_threads(num_threads)
+        say(f"loading {model}" + (f" + adapter {adapter}" if adapter else ""))
+        net, tokenizer = load_with_adapter(model, adapter, dtype=dtype, device=device)
+        fmt = ChatFormat(tokenizer, template=template, enable_thinking=enable_thinking)
+        prompts = [fmt.prompt_ids(it.messages, it.tools or None) for it in items]
+        variants = (["base", "tuned"] if compare else ["tuned" if adapter else "base"])
+        for label in variants:
+            say(f"{label}: generating {len(items)} answer(s) ({source})")
+            if label == "base" and adapter:
+                with net.disable_adapter():
+                    gens = generate(net, fmt, prompts, max_new_tokens, batch_size, progress=progress, desc=label)
+            else:
+                gens = generate(net, fmt, prompts, max_new_tokens, batch_size, progress=progress, desc=label)
+            rows = score_outputs(items, [g.text for g in gens], label, [g.finish_reason for g in gens])
+            predictions += rows
+            runs[label] = summarize_run(label, rows, model, adapter if label == "tuned" else None,
+                                        gens.stats.as_dict(), cats)
+            say(f"{label}: {runs[label]['overall']['accuracy']:.1%} overall, "
+                f"{gens.stats.tokens_per_second:.1f} tok/s")
+        report["template"] = fmt.template_name
+        report["max_new_tokens"] = max_new_tokens
+        report["batch_size"] = batch_size
+    report["runs"] = runs
+    if len(runs) == 2:
+        base, tuned = runs["base"], runs["tuned"]
+        delta = {c: round(tuned["categories"][c]["accuracy"] - base["categories"][c]["accuracy"], 4)
+                 for c in base["categories"] if c in tuned["categories"]}
+        delta["overall"] = round(tuned["overall"]["accuracy"] - base["overall"]["accuracy"], 4)
+        report["delta"] = delta
+    if out:
+        write_report(report, predictions, out)
+        report["out"] = str(out)
+    return report
+
+
+def export_prompts(model: str, items: Sequence, path: str | Path, template: str = "auto",
+                   enable_thinking: bool = False) -> int:
+    """Write ``{"id", "prompt", "prompt_token_ids"}`` per item (for generating elsewhere, e.g. vLLM)."""
+    from fctune.formats import ChatFormat
+    from fctune.models import load_tokenizer
+
+    fmt = ChatFormat(load_tokenizer(model), template=template, enable_thinking=enable_thinking)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        for it in items:
+            text = fmt.prompt_text(it.messages, it.tools or None)
+            fh.write(json.dumps({"id": it.id, "category": it.category, "prompt": text,
+                                 "prompt_token_ids": fmt.encode(text)}, ensure_ascii=False) + "\n")
+    return len(items)
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", help="model directory, .gguf, alias (smollm2-135m, tiny-qwen3) or hub id "
+                                        "(default: model.name_or_path)")
+    parser.add_argument("--adapter", metavar="DIR", help="LoRA adapter directory (the tuned model)")
+    parser.add_argument("--compare", action="store_true", help="evaluate base (adapter off) and tuned in one report")
+    src = parser.add_mutually_exclusive_group()
+    src.add_argument("--data", metavar="FILE", help="canonical JSONL conversations; every assistant turn is an item")
+    src.add_argument("--bfcl", metavar="CAT[,CAT...]", help="BFCL v4 categories (simple_python, multiple, parallel, "
+                     "parallel_multiple, irrelevance, live_*; or all, live, non_live)")
+    parser.add_argument("--responses", metavar="FILE", help='score {"id", "raw"} JSONL texts instead of generating')
+    parser.add_argument("--export-prompts", metavar="FILE", help="write the exact prompts as JSONL and stop "
+                        "(to generate elsewhere, then score with --responses)")
+    parser.add_argument("--limit", type=int, help="items per BFCL category / per data file (eval.limit; 0: all)")
+    parser.add_argument("--batch-size", type=int, help="prompts generated together (eval.batch_size)")
+    parser.add_argument("--max-new-tokens", type=int, help="longest answer (eval.max_new_tokens)")
+    parser.add_argument("--out", metavar="DIR", help="where predictions.jsonl and report.{json,md,png} go")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_config_arguments(parser, with_file=False)
+
+
+def run(args: argparse.Namespace) -> int:
+    cfg = config_from_args(args)
+    limit = args.limit if args.limit is not None else cfg.eval.limit
+    batch_size = args.batch_size if args.batch_size is not None else cfg.eval.batch_size
+    max_new = args.max_new_tokens if args.max_new_tokens is not None else cfg.eval.max_new_tokens
+    if batch_size <= 0 or max_new <= 0 or limit < 0:
+        raise FctuneError("--batch-size and --max-new-tokens must be > 0, --limit >= 0")
+    model = args.model or (None if args.responses else cfg.model.name_or_path)
+    try:
+        if args.export_prompts:
+            items, _ = load_items(args.data, args.bfcl, limit)
+            n = export_prompts(model or cfg.model.name_or_path, items, args.export_prompts,
+                               cfg.model.template, cfg.model.enable_thinking)
+            print(f"wrote {n} prompt(s) to {args.export_prompts}")
+            return 0
+        if not args.out:
+            raise FctuneError("--out DIR is required")
+        report = run_eval(model=model, adapter=args.adapter, compare=args.compare, data=args.data, bfcl=args.bfcl,
+                          responses=args.responses, out=args.out, limit=limit, batch_size=batch_size,
+                          max_new_tokens=max_new, template=cfg.model.template,
+                          enable_thinking=cfg.model.enable_thinking, dtype=cfg.model.dtype, device=cfg.model.device,
+                          num_threads=cfg.train.num_threads, progress=not args.no_progress)
+    except DataError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print((Path(args.out) / "report.md").read_text(encoding="utf-8"))
+    print(f"wrote {args.out}/predictions.jsonl, report.json, report.md, report.png")
+    return 0

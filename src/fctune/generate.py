@@ -1,0 +1,338 @@
+"""Batched generation for evaluation, chat smoke tests and serving.
+
+Prompts are token ids made by :meth:`fctune.formats.ChatFormat.prompt_ids`, so a model is asked
+exactly as it was trained. Generation is greedy by default and runs our own KV-cache loop:
+
+* prompts are sorted by length and cut into batches of ``batch_size`` (little padding), left-padded
+  with an attention mask and position ids that start at 0 on each row's first real token;
+* the prompt pass computes logits for the last position only (the LM head of a 150k vocabulary
+  over a whole prompt would dominate time and memory); on a CPU it runs one prompt at a time
+  (one prompt already makes large matrix products; batching it would only add padding) and the
+  caches are merged into the batch, on a GPU it runs batched;
+* the KV cache writes into preallocated room (no per-step concatenation of the whole cache);
+* a row stops at ``<|im_end|>`` or eos; finished rows are dropped from the batch and its KV cache
+  at once, so no compute is spent on padding after a row ends, and the batch ends when all have;
+* greedy picks use numpy's argmax on a CPU (an order of magnitude faster than torch's there);
+* results come back in the order of the input prompts.
+
+``generate`` returns a list of :class:`Generation` with a ``stats`` attribute
+(:class:`GenerationStats`: generated tokens, seconds, tokens/s).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import asdict, dataclass
+from typing import Any, Sequence
+
+PREFILL_ONE_BY_ONE_ON_CPU = True
+"""Run the prompt passes one prompt at a time on a CPU (see the module docstring)."""
+
+
+@dataclass
+class Generation:
+    """One completion."""
+
+    text: str
+    """Decoded completion without the end-of-turn token (tool-call tags kept)."""
+    token_ids: list[int]
+    """Generated ids, including the stop token when ``finish_reason`` is ``"stop"``."""
+    prompt_tokens: int
+    completion_tokens: int
+    """``len(token_ids)``."""
+    finish_reason: str
+    """``"stop"`` (end-of-turn or eos generated) or ``"length"`` (``max_new_tokens`` reached)."""
+
+
+@dataclass
+class GenerationStats:
+    """Totals of one :func:`generate` call."""
+
+    prompts: int = 0
+    batches: int = 0
+    prompt_tokens: int = 0
+    generated_tokens: int = 0
+    seconds: float = 0.0
+    prefill_seconds: float = 0.0
+    """Part of ``seconds`` spent on the prompt passes."""
+
+    @property
+    def tokens_per_second(self) -> float:
+        """Generated tokens per wall-clock second (prompt processing included in the time)."""
+        return self.generated_tokens / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def decode_tokens_per_second(self) -> float:
+        """Generated tokens per second of the token-by-token steps alone (prompt passes excluded)."""
+        decode = self.seconds - self.prefill_seconds
+        return self.generated_tokens / decode if decode > 0 else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["seconds"] = round(self.seconds, 3)
+        out["prefill_seconds"] = round(self.prefill_seconds, 3)
+        out["tokens_per_second"] = round(self.tokens_per_second, 2)
+        out["decode_tokens_per_second"] = round(self.decode_tokens_per_second, 2)
+        return out
+
+
+class Generations(list):
+    """A ``list[Generation]`` in input order, with the run's :class:`GenerationStats` as ``stats``."""
+
+    stats: GenerationStats
+
+    def __init__(self, items: Sequence[Generation] = (), stats: GenerationStats | None = None):
+        super().__init__(items)
+        self.stats = stats or GenerationStats()
+
+
+def _pick(logits: Any, temperature: float, top_p: float, generator: Any) -> Any:
+    """Next token per row: argmax when ``temperature`` is 0, else nucleus sampling."""
+    import torch
+
+    if temperature <= 0:
+        if logits.device.type == "cpu":
+            # numpy's vectorised argmax is ~10x faster than torch's on CPU (150k-token vocabularies);
+            # same result, first maximum on ties.
+            return torch.from_numpy(logits.float().numpy().argmax(axis=-1))
+        return logits.argmax(dim=-1)
+    probs = torch.softmax(logits.float() / temperature, dim=-1)
+    if top_p < 1.0:
+        sorted_probs, order = probs.sort(dim=-1, descending=True)
+        drop = sorted_probs.cumsum(dim=-1) - sorted_probs > top_p
+        sorted_probs = sorted_probs.masked_fill(drop, 0.0)
+        probs = torch.zeros_like(probs).scatter(-1, order, sorted_probs)
+    return torch.multinomial(probs, 1, generator=generator).squeeze(-1)
+
+
+def _full_attention_only(model: Any) -> bool:
+    config = getattr(model, "config", None)
+    if config is None:
+        return False
+    if hasattr(config, "get_text_config"):
+        config = config.get_text_config(decoder=True)
+    types = getattr(config, "layer_types", None)
+    if types:
+        return all(t == "full_attention" for t in types)
+    return not (getattr(config, "sliding_window", None) and getattr(config, "use_sliding_window", True))
+
+
+def _growing_cache(reserve: int, rows: list[tuple[list[Any], list[Any]]] | None = None, width: int = 0) -> Any:
+    """A KV cache that writes each step into preallocated room instead of concatenating.
+
+    transformers' ``DynamicLayer`` grows with ``torch.cat``, copying the whole cache of every layer
+    at every step; here a layer keeps ``reserve`` free positions and hands out views. Only for
+    models whose layers all use full attention (others get transformers' own cache).
+
+    With ``rows`` (per prompt: keys and values of every layer, each ``[1, heads, length, dim]``)
+    the cache starts filled: each row left-padded with zeros to ``width`` (the attention mask
+    hides the padding), as if the prompts had been run as one left-padded batch.
+    """
+    from transformers.cache_utils import Cache, DynamicLayer
+
+    class GrowingLayer(DynamicLayer):
+        def lazy_initialization(self, key_states: Any, value_states: Any) -> None:
+            super().lazy_initialization(key_states, value_states)
+            self.length = 0
+            self._keys = self._values = None
+
+        def _expose(self) -> None:
+            self.keys, self.values = self._keys[..., :self.length, :], self._values[..., :self.length, :]
+
+        def update(self, key_states: Any, value_states: Any, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
+            if not self.is_initialized:
+                self.lazy_initialization(key_states, value_states)
+            need = self.length + key_states.shape[-2]
+            if self._keys is None or need > self._keys.shape[-2]:
+                keys = key_states.new_empty((*key_states.shape[:-2], need + reserve, key_states.shape[-1]))
+                values = value_states.new_empty((*value_states.shape[:-2], need + reserve, value_states.shape[-1]))
+                if self.length:
+                    keys[..., :self.length, :] = self._keys[..., :self.length, :]
+                    values[..., :self.length, :] = self._values[..., :self.length, :]
+                self._keys, self._values = keys, values
+            self._keys[..., self.length:need, :] = key_states
+            self._values[..., self.length:need, :] = value_states
+            self.length = need
+            self._expose()
+            return self.keys, self.values
+
+        def get_seq_length(self) -> int:
+            return self.length if self.is_initialized else 0
+
+        def batch_select_indices(self, indices: Any) -> None:
+            if self.is_initialized and self._keys is not None:
+                self._keys, self._values = self._keys[indices], self._values[indices]
+                self._expose()
+
+    if rows is None:
+        return Cache(layer_class_to_replicate=GrowingLayer)
+    layers = []
+    for idx in range(len(rows[0][0])):
+        k0, v0 = rows[0][0][idx], rows[0][1][idx]
+        keys = k0.new_zeros((len(rows), k0.shape[1], width + reserve, k0.shape[-1]))
+        values = v0.new_zeros((len(rows), v0.shape[1], width + reserve, v0.shape[-1]))
+        for r, (row_keys, row_values) in enumerate(rows):
+            n = row_keys[idx].shape[-2]
+            keys[r, :, width - n:width] = row_keys[idx][0]
+            values[r, :, width - n:width] = row_values[idx][0]
+        layer = GrowingLayer()
+        layer.lazy_initialization(keys, values)
+        layer._keys, layer._values, layer.length = keys, values, width
+        layer._expose()
+        layers.append(layer)
+    return Cache(layers=layers)
+
+
+def _prefill_one_by_one(model: Any, prompts: list[list[int]], width: int, reserve: int, device: Any) -> tuple[Any, Any]:
+    """Prompt passes one prompt at a time, merged into one left-padded batch cache.
+
+    On a CPU a single prompt already makes large matrix products, so batching the prompt pass
+    gains nothing and pays for the padding (a third more work with typical length spreads).
+    Returns the last-position logits ``[rows, vocab]`` and the merged cache.
+    """
+    import torch
+
+    logits, rows = [], []
+    for p in prompts:
+        cache = _growing_cache(0)
+        out = model(input_ids=torch.tensor([p], dtype=torch.long, device=device), use_cache=True,
+                    logits_to_keep=1, cache=cache)
+        logits.append(out.logits[:, -1, :])
+        rows.append(([layer.keys for layer in cache.layers], [layer.values for layer in cache.layers]))
+    return torch.cat(logits, dim=0), _growing_cache(reserve, rows, width)
+
+
+def _cache_of(out: Any) -> Any:
+    cache = getattr(out, "cache", None)
+    return cache if cache is not None else getattr(out, "past_key_values", None)
+
+
+def _run_batch(model: Any, prompts: list[list[int]], max_new_tokens: int, stop_ids: set[int], pad_id: int,
+               temperature: float, top_p: float, generator: Any, on_finish: Any,
+               stats: GenerationStats) -> list[tuple[list[int], str]]:
+    """Generate for one batch; returns ``(token_ids, finish_reason)`` per prompt, in batch order."""
+    import torch
+
+    device = next(model.parameters()).device
+    rows = len(prompts)
+    width = max(len(p) for p in prompts)
+    ids = torch.full((rows, width), pad_id, dtype=torch.long)
+    mask = torch.zeros((rows, width), dtype=torch.long)
+    for i, p in enumerate(prompts):
+        ids[i, width - len(p):] = torch.tensor(p, dtype=torch.long)
+        mask[i, width - len(p):] = 1
+    ids = ids.to(device)
+    # The attention mask grows by one column per step: allocate it once, slice it per step.
+    full_mask = torch.cat([mask, mask.new_ones((rows, max_new_tokens))], dim=1).to(device)
+    mask = full_mask[:, :width]
+    positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    started = time.perf_counter()
+    full_attention = _full_attention_only(model)
+    if full_attention and device.type == "cpu" and rows > 1 and PREFILL_ONE_BY_ONE_ON_CPU:
+        logits, cache = _prefill_one_by_one(model, prompts, width, max_new_tokens, device)
+    else:
+        extra = {"cache": _growing_cache(max_new_tokens)} if full_attention else {}
+        out = model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, logits_to_keep=1,
+                    **extra)
+        logits, cache = out.logits[:, -1, :], _cache_of(out)
+    logits[0, 0].item()  # wait for the device before reading the clock
+    stats.prefill_seconds += time.perf_counter() - started
+    next_pos = positions[:, -1] + 1
+    active = list(range(rows))  # batch row -> prompt index (within this batch)
+    tokens: list[list[int]] = [[] for _ in range(rows)]
+    finish: list[str] = [""] * rows
+    for step in range(max_new_tokens):
+        nxt = _pick(logits, temperature, top_p, generator)
+        keep: list[int] = []
+        for k, tok in enumerate(nxt.tolist()):
+            r = active[k]
+            tokens[r].append(tok)
+            if tok in stop_ids:
+                finish[r] = "stop"
+            elif len(tokens[r]) >= max_new_tokens:
+                finish[r] = "length"
+            else:
+                keep.append(k)
+                continue
+            on_finish(len(tokens[r]))
+        if not keep:
+            break
+        if len(keep) < len(active):  # drop finished rows from the batch and the cache
+            index = torch.tensor(keep, device=device)
+            cache.batch_select_indices(index)
+            full_mask, nxt, next_pos = full_mask[index], nxt[index], next_pos[index]
+            active = [active[k] for k in keep]
+        mask = full_mask[:, :width + step + 1]
+        out = model(input_ids=nxt[:, None], attention_mask=mask, position_ids=next_pos[:, None],
+                    cache=cache, use_cache=True)
+        logits = out.logits[:, -1, :]
+        next_pos = next_pos + 1
+    return list(zip(tokens, finish))
+
+
+def generate(model: Any, fmt: Any, prompts: list[list[int]], max_new_tokens: int = 256, batch_size: int = 16,
+             temperature: float = 0.0, top_p: float = 1.0, progress: bool = True, seed: int = 0,
+             desc: str = "generate") -> Generations:
+    """Complete every prompt (token ids from ``fmt.prompt_ids``); results in input order.
+
+    Greedy when ``temperature`` is 0. ``batch_size`` prompts of similar length are generated
+    together; ``batch_size=1`` runs them one at a time. A tqdm bar (stderr) shows progress and
+    tokens/s unless ``progress`` is False.
+    """
+    import torch
+    from tqdm.auto import tqdm
+
+    if max_new_tokens <= 0:
+        raise ValueError("max_new_tokens must be > 0")
+    if batch_size <= 0:
+        raise ValueError("batch_size must be > 0")
+    stats = GenerationStats(prompts=len(prompts), prompt_tokens=sum(len(p) for p in prompts))
+    if not prompts:
+        return Generations([], stats)
+    if any(len(p) == 0 for p in prompts):
+        raise ValueError("empty prompt")
+    pad_id = fmt.tokenizer.pad_token_id
+    if pad_id is None:
+        pad_id = fmt.stop_token_ids[0]
+    stop_ids = set(fmt.stop_token_ids)
+    generator = None
+    if temperature > 0:
+        generator = torch.Generator(device=next(model.parameters()).device).manual_seed(seed)
+    order = sorted(range(len(prompts)), key=lambda i: -len(prompts[i]))
+    results: list[tuple[list[int], str] | None] = [None] * len(prompts)
+    bar = tqdm(total=len(prompts), desc=desc, unit="prompt", disable=not progress, file=sys.stderr,
+               dynamic_ncols=True, leave=False)
+    was_training = model.training
+    model.eval()
+    start = time.perf_counter()
+
+    def on_finish(n_tokens: int) -> None:
+        stats.generated_tokens += n_tokens
+        bar.update(1)
+        elapsed = time.perf_counter() - start
+        if elapsed > 0:
+            bar.set_postfix_str(f"{stats.generated_tokens / elapsed:.1f} tok/s", refresh=False)
+
+    try:
+        with torch.inference_mode():
+            for b in range(0, len(order), batch_size):
+                chunk = order[b:b + batch_size]
+                outs = _run_batch(model, [list(prompts[i]) for i in chunk], max_new_tokens, stop_ids, pad_id,
+                                  temperature, top_p, generator, on_finish, stats)
+                stats.batches += 1
+                for i, res in zip(chunk, outs):
+                    results[i] = res
+    finally:
+        stats.seconds = time.perf_counter() - start
+        bar.close()
+        if was_training:
+            model.train()
+    gens = []
+    for prompt, res in zip(prompts, results):
+        assert res is not None
+        token_ids, reason = res
+        body = token_ids[:-1] if reason == "stop" else token_ids
+        gens.append(Generation(text=fmt.decode(body), token_ids=token_ids, prompt_tokens=len(prompt),
+                               completion_tokens=len(token_ids), finish_reason=reason))
+    return Generations(gens, stats)

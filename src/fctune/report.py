@@ -1,0 +1,189 @@
+"""Evaluation reports: per-run summaries, ``report.json``, ``report.md`` and ``report.png``."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any, Sequence
+
+from fctune.scoring import ERROR_TYPES
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.1f} %"
+
+
+def summarize_run(label: str, predictions: Sequence[dict], model: str | None = None, adapter: str | None = None,
+                  generation: dict | None = None, categories: Sequence[str] | None = None) -> dict[str, Any]:
+    """Accuracy per category and overall, parse and call rates, error histogram of one run.
+
+    ``predictions`` rows carry ``category``, ``correct``, ``error``, ``tool_calls`` and
+    ``parse_errors``. ``call_rate``: share of outputs with a decodable call. ``parse_rate``: share
+    of outputs without parse errors among those that tried to call (a call decoded or a parse
+    error), ``None`` when none tried.
+    """
+    order = list(categories or [])
+    for row in predictions:
+        if row["category"] not in order:
+            order.append(row["category"])
+    cats: dict[str, dict[str, Any]] = {}
+    for cat in order:
+        rows = [r for r in predictions if r["category"] == cat]
+        if rows:
+            n, ok = len(rows), sum(1 for r in rows if r["correct"])
+            cats[cat] = {"n": n, "correct": ok, "accuracy": round(ok / n, 4)}
+    n = len(predictions)
+    ok = sum(1 for r in predictions if r["correct"])
+    called = sum(1 for r in predictions if r["tool_calls"])
+    tried = [r for r in predictions if r["tool_calls"] or r["parse_errors"]]
+    clean = sum(1 for r in tried if not r["parse_errors"])
+    errors = Counter(r["error"] for r in predictions if r["error"])
+    return {
+        "label": label,
+        "model": model,
+        "adapter": adapter,
+        "categories": cats,
+        "overall": {"n": n, "correct": ok, "accuracy": round(ok / n, 4) if n else None},
+        "parse_rate": round(clean / len(tried), 4) if tried else None,
+        "call_rate": round(called / n, 4) if n else None,
+        "errors": {e: errors[e] for e in ERROR_TYPES if errors[e]},
+        "truncated": sum(1 for r in predictions if r.get("finish_reason") == "length"),
+        "generation": generation,
+    }
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """``report.md``: accuracy per category (runs side by side, with deltas when comparing)."""
+    runs = list(report["runs"].values())
+    labels = [r["label"] for r in runs]
+    compare = len(runs) == 2
+    lines = ["# fctune eval", ""]
+    meta = [f"- model: `{report.get('model')}`"]
+    if report.get("adapter"):
+        meta.append(f"- adapter: `{report['adapter']}`")
+    meta.append(f"- source: {report['source']}")
+    meta.append(f"- date: {report['date']}")
+    lines += meta + [""]
+    head = ["category", "n", *labels] + (["Δ (pts)"] if compare else [])
+    lines.append("| " + " | ".join(head) + " |")
+    lines.append("|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|")
+    cats: list[str] = []
+    for run in runs:
+        cats += [c for c in run["categories"] if c not in cats]
+
+    def row(name: str, getter: Any, n: Any = "", bold: bool = False) -> str:
+        vals = [getter(r) for r in runs]
+        cells = [f"**{name}**" if bold else name, str(n)] + [_pct(v) for v in vals]
+        if compare:
+            a, b = vals
+            cells.append("–" if a is None or b is None else f"{100 * (b - a):+.1f}")
+        return "| " + " | ".join(cells) + " |"
+
+    for cat in cats:
+        n = next((r["categories"][cat]["n"] for r in runs if cat in r["categories"]), "")
+        lines.append(row(cat, lambda r, c=cat: r["categories"].get(c, {}).get("accuracy"), n))
+    lines.append(row("overall", lambda r: r["overall"]["accuracy"], runs[0]["overall"]["n"], bold=True))
+    lines.append(row("parse rate", lambda r: r["parse_rate"]))
+    lines.append(row("call rate", lambda r: r["call_rate"]))
+    lines += ["", "Errors (items):", "", "| error | " + " | ".join(labels) + " |",
+              "|---|" + "|".join(["---:"] * len(runs)) + "|"]
+    used = [e for e in ERROR_TYPES if any(r["errors"].get(e) for r in runs)]
+    for err in used:
+        lines.append(f"| {err} | " + " | ".join(str(r["errors"].get(err, 0)) for r in runs) + " |")
+    if not used:
+        lines.append("| (none) | " + " | ".join("0" for _ in runs) + " |")
+    gens = [r.get("generation") for r in runs]
+    if any(gens):
+        lines += ["", "Generation:", "", "| | " + " | ".join(labels) + " |", "|---|" + "|".join(["---:"] * len(runs)) + "|"]
+        for key, name in (("generated_tokens", "generated tokens"), ("seconds", "seconds"),
+                          ("tokens_per_second", "tokens/s")):
+            lines.append(f"| {name} | " + " | ".join(str(g.get(key, "–")) if g else "–" for g in gens) + " |")
+        lines.append("| cut at max_new_tokens | " + " | ".join(str(r.get("truncated", 0)) for r in runs) + " |")
+    if report.get("missing_responses"):
+        lines += ["", f"{report['missing_responses']} item(s) had no response and were not scored."]
+    lines += ["", "Scoring: BFCL AST semantics (docs/evaluation.md).", ""]
+    return "\n".join(lines)
+
+
+def before_after_table(reports: Sequence[str | Path | dict[str, Any]]) -> str:
+    """One markdown table over several ``report.json`` files (or report dicts): accuracy per
+    category before (base) and after (tuned) with the change, plus parse and call rates.
+    A report with a single run fills the column of its label."""
+    lines = ["| eval | category | n | base | tuned | Δ (pts) |", "|---|---|---:|---:|---:|---:|"]
+    for item in reports:
+        report = item if isinstance(item, dict) else json.loads(Path(item).read_text(encoding="utf-8"))
+        runs = report["runs"]
+        base, tuned = runs.get("base"), runs.get("tuned") or runs.get("responses")
+        name = "BFCL" if report.get("bfcl") else (Path(str(report["data"])).name if report.get("data") else "eval")
+        any_run = base or tuned
+        assert any_run is not None, "report without runs"
+        cats = list(any_run["categories"]) + ["overall"]
+
+        def acc(run: dict | None, cat: str) -> float | None:
+            if run is None:
+                return None
+            return (run["overall"] if cat == "overall" else run["categories"].get(cat, {})).get("accuracy")
+
+        def cell(a: float | None, b: float | None) -> str:
+            return "–" if a is None or b is None else f"{100 * (b - a):+.1f}"
+
+        for cat in cats:
+            n = any_run["overall"]["n"] if cat == "overall" else any_run["categories"][cat]["n"]
+            a, b = acc(base, cat), acc(tuned, cat)
+            label = f"**{cat}**" if cat == "overall" else cat
+            lines.append(f"| {name} | {label} | {n} | {_pct(a)} | {_pct(b)} | {cell(a, b)} |")
+        for key, label in (("parse_rate", "parse rate"), ("call_rate", "call rate")):
+            a = base.get(key) if base else None
+            b = tuned.get(key) if tuned else None
+            lines.append(f"| {name} | {label} | | {_pct(a)} | {_pct(b)} | {cell(a, b)} |")
+    return "\n".join(lines)
+
+
+def plot(report: dict[str, Any], path: str | Path) -> None:
+    """``report.png``: accuracy per category, one bar per run (base and tuned side by side)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    runs = list(report["runs"].values())
+    cats: list[str] = []
+    for run in runs:
+        cats += [c for c in run["categories"] if c not in cats]
+    cats.append("overall")
+    width = 0.8 / len(runs)
+    fig, ax = plt.subplots(figsize=(max(5.0, 1.2 * len(cats) + 1.5), 4.0))
+    colors = ["#9aa5b1", "#2f80ed", "#27ae60"]
+    for k, run in enumerate(runs):
+        vals = [100 * ((run["overall"] if c == "overall" else run["categories"].get(c, {})).get("accuracy") or 0.0)
+                for c in cats]
+        xs = [i + (k - (len(runs) - 1) / 2) * width for i in range(len(cats))]
+        bars = ax.bar(xs, vals, width, label=run["label"], color=colors[k % len(colors)])
+        for bar, v in zip(bars, vals):
+            ax.annotate(f"{v:.0f}", (bar.get_x() + bar.get_width() / 2, v), ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(range(len(cats)))
+    ax.set_xticklabels(cats, rotation=20, ha="right")
+    ax.set_ylabel("accuracy (%)")
+    ax.set_ylim(0, 110)
+    title = str(report.get("model"))
+    if report.get("adapter"):
+        title += f" + {Path(str(report['adapter'])).name}"
+    ax.set_title(title, fontsize=10)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(str(path), dpi=100)
+    plt.close(fig)
+
+
+def write_report(report: dict[str, Any], predictions: Sequence[dict], out: str | Path) -> Path:
+    """Write ``predictions.jsonl``, ``report.json``, ``report.md`` and ``report.png`` into ``out``."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "predictions.jsonl", "w", encoding="utf-8", newline="\n") as fh:
+        for row in predictions:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    (out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (out / "report.md").write_text(markdown(report), encoding="utf-8")
+    plot(report, out / "report.png")
+    return out

@@ -1,0 +1,225 @@
+"""``fctune eval`` end to end: BFCL with the tiny model, base vs tuned, --responses, our data files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fctune.bfcl import gold_calls, load_category
+from fctune.data.seed import original_tools, seed_conversations
+from fctune.errors import DataError
+from fctune.evaluate import load_data_items, run_eval
+from fctune.formats import ChatFormat, ToolCall
+from fctune.report import before_after_table
+
+REPORT_FILES = ("predictions.jsonl", "report.json", "report.md", "report.png")
+
+
+def fctune(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "TOKENIZERS_PARALLELISM": "false", "OMP_NUM_THREADS": "1"}
+    return subprocess.run([sys.executable, "-m", "fctune", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300, env=env)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def fmt(qwen3_tokenizer):
+    return ChatFormat(qwen3_tokenizer)
+
+
+@pytest.fixture(scope="module")
+def adapter(tmp_path_factory) -> Path:
+    """A LoRA adapter on the tiny model with random (non-zero) B weights, so outputs change."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    from fctune.models import load_model
+
+    model, _ = load_model("tiny-qwen3")
+    torch.manual_seed(0)
+    peft_model = get_peft_model(model, LoraConfig(r=4, lora_alpha=64, target_modules=["q_proj", "v_proj", "down_proj"],
+                                                  init_lora_weights=False))
+    out = tmp_path_factory.mktemp("adapter")
+    peft_model.save_pretrained(str(out))
+    return out
+
+
+def test_bfcl_eval_with_tiny_model_writes_all_files(tmp_path):
+    proc = fctune("eval", "--model", "tiny-qwen3", "--bfcl", "simple_python,irrelevance", "--limit", "20",
+                  "--max-new-tokens", "8", "--out", "r", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "r"
+    for name in REPORT_FILES:
+        assert (out / name).stat().st_size > 0
+    preds = read_jsonl(out / "predictions.jsonl")
+    assert len(preds) == 40 and {p["category"] for p in preds} == {"simple_python", "irrelevance"}
+    for p in preds:
+        assert {"id", "category", "raw", "tool_calls", "correct", "error"} <= set(p)
+    report = json.loads((out / "report.json").read_text())
+    run = report["runs"]["base"]
+    assert run["categories"]["simple_python"]["n"] == 20 and run["overall"]["n"] == 40
+    assert {"parse_rate", "call_rate", "errors", "generation"} <= set(run)
+    assert run["generation"]["tokens_per_second"] > 0
+    assert report["model"] == "tiny-qwen3" and report["date"]
+    assert "| simple_python | 20 |" in (out / "report.md").read_text()
+    assert (out / "report.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_compare_puts_base_and_tuned_in_one_report(tmp_path, adapter):
+    proc = fctune("eval", "--model", "tiny-qwen3", "--adapter", str(adapter), "--compare", "--bfcl",
+                  "simple_python,irrelevance", "--limit", "4", "--max-new-tokens", "6", "--out", "cmp",
+                  "--no-progress", "eval.batch_size=4", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "cmp"
+    report = json.loads((out / "report.json").read_text())
+    assert set(report["runs"]) == {"base", "tuned"} and "overall" in report["delta"]
+    assert report["runs"]["tuned"]["adapter"] == str(adapter)
+    preds = read_jsonl(out / "predictions.jsonl")
+    by_model = {m: {p["id"]: p["raw"] for p in preds if p["model"] == m} for m in ("base", "tuned")}
+    assert len(by_model["base"]) == len(by_model["tuned"]) == 8
+    assert any(by_model["base"][k] != by_model["tuned"][k] for k in by_model["base"])
+    md = (out / "report.md").read_text()
+    assert "| category | n | base | tuned | Δ (pts) |" in md
+    assert (out / "report.png").exists()
+    table = before_after_table([out / "report.json"])
+    assert "| BFCL | simple_python | 4 |" in table and "| BFCL | **overall** | 8 |" in table
+
+
+def test_gold_responses_score_100_percent_on_simple_python(tmp_path, fmt):
+    items = load_category("simple_python")
+    with open(tmp_path / "gold.jsonl", "w", encoding="utf-8") as fh:
+        for it in items:
+            fh.write(json.dumps({"id": it.id, "raw": fmt.assistant_text("", gold_calls(it))}, ensure_ascii=False) + "\n")
+    proc = fctune("eval", "--bfcl", "simple_python", "--responses", "gold.jsonl", "--out", "g", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads((tmp_path / "g" / "report.json").read_text())
+    run = report["runs"]["responses"]
+    assert run["categories"]["simple_python"] == {"n": 400, "correct": 400, "accuracy": 1.0}
+    assert run["parse_rate"] == 1.0 and run["call_rate"] == 1.0 and run["errors"] == {}
+    for name in REPORT_FILES:
+        assert (tmp_path / "g" / name).exists()
+
+
+# --------------------------------------------------------------------------- our data files
+
+
+def _tools(*names):
+    return [t for t in original_tools() if t["function"]["name"] in names]
+
+
+def _call(name, **args):
+    return {"type": "function", "function": {"name": name, "arguments": args}}
+
+
+EXTRA = [
+    {"id": "multi", "tools": _tools("get_weather", "get_current_time"), "messages": [
+        {"role": "user", "content": "北京今天天气怎么样？再告诉我现在几点。"},
+        {"role": "assistant", "content": "", "tool_calls": [_call("get_weather", location="北京")]},
+        {"role": "tool", "name": "get_weather", "content": "{\"temp\": 25}"},
+        {"role": "assistant", "content": "", "tool_calls": [_call("get_current_time")]},
+        {"role": "tool", "name": "get_current_time", "content": "12:00"},
+        {"role": "assistant", "content": "北京今天25度，现在是12点。"}]},
+    {"tools": _tools("get_weather"), "messages": [
+        {"role": "user", "content": "给我讲个笑话吧"},
+        {"role": "assistant", "content": "好的：程序员最怕的是什么？是需求变更。"}]},
+]
+
+
+@pytest.fixture()
+def data_file(tmp_path) -> Path:
+    path = tmp_path / "data.jsonl"
+    rows = seed_conversations() + EXTRA
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_data_items_ids_and_categories(data_file):
+    items = load_data_items(data_file)
+    by_id = {it.id: it for it in items}
+    assert by_id["seed-01-weather:1"].category == "single"
+    assert by_id["seed-15-multi:1"].category == "parallel"
+    assert [by_id[f"multi:{t}"].category for t in (1, 3, 5)] == ["single", "multi_step", "final_answer"]
+    assert by_id["17:1"].category == "no_call" and by_id["17:1"].expected is None  # no id: the line number
+    assert by_id["multi:3"].messages[-1]["role"] == "tool"  # asked with the gold history before it
+    limited = load_data_items(data_file, limit=1)  # the limit is per category
+    assert sorted(it.category for it in limited) == sorted({it.category for it in items})
+
+
+def test_data_file_gold_and_wrong_responses(tmp_path, data_file, fmt):
+    items = load_data_items(data_file)
+    conv = {c.get("id"): c for c in seed_conversations() + EXTRA}
+    lines = []
+    for it in items:
+        row_id, turn = it.id.rsplit(":", 1)
+        msg = (conv.get(row_id) or EXTRA[1])["messages"][int(turn)]
+        calls = [ToolCall.from_message(c) for c in msg.get("tool_calls") or []]
+        lines.append({"id": it.id, "raw": fmt.assistant_text(msg["content"], calls)})
+    (tmp_path / "gold.jsonl").write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), "utf-8")
+    report = run_eval(data=str(data_file), responses=str(tmp_path / "gold.jsonl"), out=tmp_path / "d", log=lambda m: None)
+    run = report["runs"]["responses"]
+    assert run["overall"] == {"n": len(items), "correct": len(items), "accuracy": 1.0}
+    assert set(run["categories"]) == {"single", "parallel", "multi_step", "final_answer", "no_call"}
+
+    wrong = {
+        "seed-01-weather:1": '<tool_call>\n{"name": "get_weather", "arguments": {"location": "上海"}}\n</tool_call>',
+        "seed-15-multi:1": '<tool_call>\n{"name": "get_current_time", "arguments": {}}\n</tool_call>',
+        "17:1": '<tool_call>\n{"name": "get_weather", "arguments": {"location": "北京"}}\n</tool_call>',
+        "multi:5": "<tool_call>\n{broken\n</tool_call>",
+    }
+    (tmp_path / "wrong.jsonl").write_text("".join(json.dumps({"id": k, "raw": v}, ensure_ascii=False) + "\n"
+                                                  for k, v in wrong.items()), "utf-8")
+    report = run_eval(data=str(data_file), responses=str(tmp_path / "wrong.jsonl"), out=tmp_path / "w", log=lambda m: None)
+    errors = {p["id"]: p["error"] for p in read_jsonl(tmp_path / "w" / "predictions.jsonl")}
+    assert errors == {"seed-01-weather:1": "value_error", "seed-15-multi:1": "wrong_count",
+                      "17:1": "called_when_irrelevant", "multi:5": None}  # broken text: no decodable call
+    assert report["missing_responses"] == len(items) - 4
+
+
+# --------------------------------------------------------------------------- malformed files
+
+
+def test_malformed_data_file_fails_with_file_line(tmp_path, data_file):
+    bad = tmp_path / "bad.jsonl"
+    good = data_file.read_text(encoding="utf-8").splitlines()[0]
+    bad.write_text(good + "\n{not json\n" + json.dumps({"messages": [{"role": "user", "content": "hi"}]}) + "\n",
+                   encoding="utf-8")
+    with pytest.raises(DataError):
+        load_data_items(bad)
+    proc = fctune("eval", "--data", str(bad), "--responses", str(bad), "--out", "x", cwd=tmp_path)
+    assert proc.returncode != 0
+    assert f"{bad}:2: invalid JSON" in proc.stderr
+    assert f"{bad}:3: " in proc.stderr
+
+
+def test_malformed_responses_file_fails_with_file_line(tmp_path, data_file):
+    bad = tmp_path / "responses.jsonl"
+    bad.write_text('{"id": "seed-01-weather:1", "raw": "ok"}\n'
+                   "[1, 2]\n"
+                   '{"id": "nope:1", "raw": "x"}\n'
+                   '{"id": "seed-02-weather:1"}\n'
+                   '{"id": "seed-01-weather:1", "raw": "again"}\n'
+                   "{oops\n", encoding="utf-8")
+    proc = fctune("eval", "--data", str(data_file), "--responses", str(bad), "--out", "x", cwd=tmp_path)
+    assert proc.returncode != 0
+    for line, reason in [(2, "expected a JSON object"), (3, "unknown item id 'nope:1'"), (4, "'raw' must be"),
+                         (5, "id 'seed-01-weather:1' repeated"), (6, "invalid JSON")]:
+        assert f"{bad}:{line}: {reason}" in proc.stderr, proc.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_export_prompts_are_the_inference_prompts(tmp_path, fmt):
+    proc = fctune("eval", "--model", "tiny-qwen3", "--bfcl", "multiple", "--limit", "2", "--export-prompts",
+                  "p.jsonl", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    rows = read_jsonl(tmp_path / "p.jsonl")
+    items = load_category("multiple", limit=2)
+    assert [r["id"] for r in rows] == [it.id for it in items]
+    assert rows[0]["prompt_token_ids"] == fmt.prompt_ids(items[0].messages, items[0].tools)

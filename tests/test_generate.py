@@ -1,0 +1,137 @@
+"""Batched greedy generation equals one-at-a-time generation, in input order, stopping per row."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from fctune.formats import ChatFormat
+from fctune.generate import Generation, generate
+
+PROMPTS = ["hi", "What's the weather in Paris today and tomorrow?", "今天北京的天气怎么样？",
+           "x " * 40, "compute 2+2", "a", "帮我计算一下 25 * 4 + 10，然后告诉我现在几点了"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Tiny models decode fastest on one thread (and do not fight other jobs for the cores)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def fmt(qwen3_tokenizer):
+    return ChatFormat(qwen3_tokenizer)
+
+
+@pytest.fixture(scope="module")
+def model(qwen3_tokenizer):
+    """A tiny random Qwen3 (fp32) whose greedy outputs differ from prompt to prompt
+    (large init; the default init answers every prompt with the same token)."""
+    from transformers import Qwen3Config, Qwen3ForCausalLM
+
+    config = Qwen3Config(vocab_size=len(qwen3_tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2, head_dim=8, tie_word_embeddings=False,
+                         initializer_range=0.5, max_position_embeddings=2048)
+    torch.manual_seed(0)
+    return Qwen3ForCausalLM(config).eval()
+
+
+class StopAt:
+    """``fmt`` with extra stop tokens, so that rows of one batch finish at different steps."""
+
+    def __init__(self, fmt, stops):
+        self.tokenizer, self.decode = fmt.tokenizer, fmt.decode
+        self.stop_token_ids = sorted(set(fmt.stop_token_ids) | set(stops))
+
+
+def _prompts(fmt, tools=None):
+    return [fmt.prompt_ids([{"role": "user", "content": p}], tools if i % 2 else None) for i, p in enumerate(PROMPTS)]
+
+
+TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "weather",
+                                           "parameters": {"type": "object", "properties": {"location": {"type": "string"}}}}}]
+
+
+@pytest.fixture(params=["default", "batched-prefill", "transformers-cache"])
+def mode(request, monkeypatch):
+    """The CPU path; the GPU path (batched prompt pass); transformers' own cache (sliding-window models)."""
+    import fctune.generate as gen
+
+    if request.param == "batched-prefill":
+        monkeypatch.setattr(gen, "PREFILL_ONE_BY_ONE_ON_CPU", False)
+    elif request.param == "transformers-cache":
+        monkeypatch.setattr(gen, "_full_attention_only", lambda m: False)
+    return request.param
+
+
+def test_batched_equals_sequential_with_early_stops(model, fmt, mode):
+    prompts = _prompts(fmt, TOOLS)
+    assert len({len(p) for p in prompts}) == len(prompts)
+    free = generate(model, fmt, prompts, max_new_tokens=12, batch_size=1, progress=False)
+    # stop tokens seen early in some rows and never in others
+    stops = {free[0].token_ids[2], free[1].token_ids[6]}
+    stopper = StopAt(fmt, stops)
+    one = generate(model, stopper, prompts, max_new_tokens=12, batch_size=1, progress=False)
+    for bs in (3, 16):
+        many = generate(model, stopper, prompts, max_new_tokens=12, batch_size=bs, progress=False)
+        assert [g.token_ids for g in many] == [g.token_ids for g in one]
+        assert [g.finish_reason for g in many] == [g.finish_reason for g in one]
+        assert [g.text for g in many] == [g.text for g in one]
+    reasons = {g.finish_reason for g in one}
+    assert reasons == {"stop", "length"}
+    for g, p in zip(one, prompts):
+        assert isinstance(g, Generation) and g.prompt_tokens == len(p) and g.completion_tokens == len(g.token_ids)
+        if g.finish_reason == "stop":
+            assert g.token_ids[-1] in stops and len(g.token_ids) <= 12
+        else:
+            assert len(g.token_ids) == 12
+    assert one.stats.generated_tokens == sum(g.completion_tokens for g in one)
+    assert one.stats.tokens_per_second > 0 and one.stats.batches == len(prompts)
+
+
+def test_finished_rows_leave_the_batch(model, fmt):
+    prompts = _prompts(fmt)
+    free = generate(model, fmt, prompts, max_new_tokens=10, batch_size=1, progress=False)
+    stopper = StopAt(fmt, {free[3].token_ids[1]})
+    rows: list[int] = []
+    hook = model.register_forward_pre_hook(lambda m, a, kw: rows.append(kw["input_ids"].shape[0]), with_kwargs=True)
+    try:
+        out = generate(model, stopper, prompts, max_new_tokens=10, batch_size=len(prompts), progress=False)
+    finally:
+        hook.remove()
+    lengths = [len(g.token_ids) for g in out]
+    n = len(prompts)
+    assert rows[:n] == [1] * n  # on a CPU, the prompt passes run one prompt at a time (no padding)
+    # then one forward per generated position after the first, with only the rows still running
+    assert rows[n:] == [sum(1 for length in lengths if length > k) for k in range(1, max(lengths))]
+
+
+def test_all_rows_stop_ends_the_batch(model, fmt):
+    prompts = _prompts(fmt)[:3]
+    first = generate(model, fmt, prompts, max_new_tokens=1, batch_size=1, progress=False)
+    stopper = StopAt(fmt, {g.token_ids[0] for g in first})
+    out = generate(model, stopper, prompts, max_new_tokens=50, batch_size=3, progress=False)
+    assert all(g.finish_reason == "stop" and len(g.token_ids) == 1 for g in out)
+    assert all(g.text == "" for g in out)  # the stop token is not in the text
+
+
+def test_matches_transformers_generate(model, fmt):
+    prompt = _prompts(fmt, TOOLS)[1]
+    ours = generate(model, fmt, [prompt], max_new_tokens=8, progress=False)[0]
+    with torch.inference_mode():
+        ref = model.generate(torch.tensor([prompt]), max_new_tokens=8, do_sample=False,
+                             eos_token_id=fmt.stop_token_ids, pad_token_id=fmt.tokenizer.pad_token_id)
+    assert ours.token_ids == ref[0, len(prompt):].tolist()
+
+
+def test_sampling_is_seeded_and_empty_input(model, fmt):
+    prompts = _prompts(fmt)[:2]
+    a = generate(model, fmt, prompts, max_new_tokens=6, temperature=1.0, top_p=0.9, progress=False, seed=1)
+    b = generate(model, fmt, prompts, max_new_tokens=6, temperature=1.0, top_p=0.9, progress=False, seed=1)
+    assert [g.token_ids for g in a] == [g.token_ids for g in b]
+    assert generate(model, fmt, [], progress=False) == []
+    with pytest.raises(ValueError):
+        generate(model, fmt, prompts, max_new_tokens=0)
