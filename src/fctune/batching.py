@@ -1,0 +1,195 @@
+"""Micro-batches by a token budget: no padding to a fixed length, length-sorted buckets, a seeded plan.
+
+A *sample* is one rendered assistant turn (:class:`fctune.formats.Rendered`): a multi-step
+conversation gives one sample per assistant turn. An optimizer step consumes
+``samples_per_step = per_device_batch_size x gradient_accumulation_steps x processes`` samples
+(8 by default, as in the original recipe), however they are cut into micro-batches.
+
+The plan of an epoch is a pure function of (sample lengths, seed, epoch, budget, processes), so
+every process computes the same plan without talking to the others, and ``--resume`` rebuilds it
+exactly:
+
+1. shuffle the samples (seeded by ``seed`` and ``epoch``);
+2. cut the shuffled list into buckets of ``BUCKET_STEPS`` steps' worth of samples and sort each
+   bucket by length, then cut it into steps: a step holds samples of similar length;
+3. shuffle the order of the steps (seeded);
+4. split each step's samples between the processes (longest first, to the least-loaded one);
+5. cut each process's share into micro-batches whose cost stays within the token budget: the
+   sum of lengths when packing, ``longest x count`` when padding. A sample longer than the budget
+   forms a micro-batch of its own.
+
+Two layouts turn a micro-batch into tensors: :func:`collate_packed` (padding-free: one row,
+``position_ids`` restart at 0 for each sample, ``attention_mask=None``; transformers builds a
+block-diagonal mask from them) and :func:`collate_padded` (right padding to the longest sample of
+the micro-batch). Both give the flat indices of the positions whose *next* token is trained and
+the ids to predict there, which is all the loss needs (:mod:`fctune.loss`).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+BUCKET_STEPS = 8
+"""Steps per length-sorted bucket: larger groups lengths more tightly, smaller keeps steps more random."""
+
+
+@dataclass
+class Sample:
+    """A rendered training sample and where it came from."""
+
+    input_ids: list[int]
+    trainable: list[int]
+    line: int = 0
+    """1-based line of the conversation in the data file (its index + 1 for built-in data)."""
+    turn: int = 0
+    """Index of the trained assistant message in the conversation."""
+
+    def __len__(self) -> int:
+        return len(self.input_ids)
+
+    @property
+    def trained_tokens(self) -> int:
+        return sum(self.trainable)
+
+
+@dataclass
+class Step:
+    """One optimizer step: for each process, its micro-batches (lists of sample indices)."""
+
+    micro_batches: list[list[list[int]]]
+    trained_tokens: int
+    """Trained tokens of the whole step over all processes (the loss divisor)."""
+    samples: int = 0
+
+    def for_rank(self, rank: int) -> list[list[int]]:
+        return self.micro_batches[rank]
+
+
+@dataclass
+class EpochPlan:
+    epoch: int
+    steps: list[Step] = field(default_factory=list)
+
+    def to_state(self) -> dict[str, Any]:
+        return {"epoch": self.epoch, "steps": [[s.micro_batches, s.trained_tokens, s.samples] for s in self.steps]}
+
+    @staticmethod
+    def from_state(state: dict[str, Any]) -> "EpochPlan":
+        return EpochPlan(state["epoch"], [Step(mb, tt, n) for mb, tt, n in state["steps"]])
+
+
+def micro_batch_cost(lengths: Sequence[int], packing: bool) -> int:
+    """Tokens a micro-batch occupies: the sum when packed, longest x count when padded."""
+    if not lengths:
+        return 0
+    return sum(lengths) if packing else max(lengths) * len(lengths)
+
+
+def cut_micro_batches(indices: Sequence[int], lengths: Sequence[int], budget: int, packing: bool) -> list[list[int]]:
+    """Greedy: longest first, start a new micro-batch when the next sample would exceed ``budget``."""
+    order = sorted(indices, key=lambda i: (-lengths[i], i))
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for i in order:
+        trial = [lengths[j] for j in current] + [lengths[i]]
+        if current and micro_batch_cost(trial, packing) > budget:
+            batches.append(current)
+            current = []
+        current.append(i)
+    if current:
+        batches.append(current)
+    return batches
+
+
+def split_between(indices: Sequence[int], lengths: Sequence[int], parts: int) -> list[list[int]]:
+    """Share ``indices`` among ``parts`` processes with balanced token counts (longest first)."""
+    shares: list[list[int]] = [[] for _ in range(parts)]
+    loads = [0] * parts
+    for i in sorted(indices, key=lambda i: (-lengths[i], i)):
+        k = min(range(parts), key=lambda p: (loads[p], len(shares[p]), p))
+        shares[k].append(i)
+        loads[k] += lengths[i]
+    return shares
+
+
+def plan_epoch(lengths: Sequence[int], trained: Sequence[int], samples_per_step: int, token_budget: int,
+               seed: int, epoch: int, world_size: int = 1, packing: bool = True) -> EpochPlan:
+    """The seeded plan of one epoch (see the module docstring)."""
+    n = len(lengths)
+    rng = random.Random(f"fctune-plan:{seed}:{epoch}")
+    order = list(range(n))
+    rng.shuffle(order)
+    bucket = samples_per_step * BUCKET_STEPS
+    steps_idx: list[list[int]] = []
+    for start in range(0, n, bucket):
+        chunk = sorted(order[start:start + bucket], key=lambda i: (-lengths[i], i))
+        steps_idx.extend(chunk[k:k + samples_per_step] for k in range(0, len(chunk), samples_per_step))
+    rng.shuffle(steps_idx)
+    plan = EpochPlan(epoch)
+    for idx in steps_idx:
+        shares = split_between(idx, lengths, world_size)
+        micro = [cut_micro_batches(share, lengths, token_budget, packing) for share in shares]
+        plan.steps.append(Step(micro, sum(trained[i] for i in idx), len(idx)))
+    return plan
+
+
+# ------------------------------------------------------------------------------------- collation
+
+
+def collate_packed(samples: Sequence[Sample], device: Any = "cpu") -> dict[str, Any]:
+    """One row without padding; ``position_ids`` restart per sample (use with ``use_cache=False``)."""
+    import torch
+
+    ids: list[int] = []
+    pos: list[int] = []
+    select: list[int] = []
+    targets: list[int] = []
+    for s in samples:
+        offset = len(ids)
+        ids.extend(s.input_ids)
+        pos.extend(range(len(s.input_ids)))
+        for j in range(1, len(s.input_ids)):
+            if s.trainable[j]:
+                select.append(offset + j - 1)
+                targets.append(s.input_ids[j])
+    return {
+        "input_ids": torch.tensor([ids], dtype=torch.long, device=device),
+        "position_ids": torch.tensor([pos], dtype=torch.long, device=device),
+        "attention_mask": None,
+        "select": torch.tensor(select, dtype=torch.long, device=device),
+        "targets": torch.tensor(targets, dtype=torch.long, device=device),
+        "tokens": len(ids),
+    }
+
+
+def collate_padded(samples: Sequence[Sample], pad_id: int, device: Any = "cpu") -> dict[str, Any]:
+    """Right padding to the longest sample of the micro-batch, with an attention mask."""
+    import torch
+
+    width = max(len(s) for s in samples)
+    ids = torch.full((len(samples), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(samples), width), dtype=torch.long)
+    select: list[int] = []
+    targets: list[int] = []
+    for row, s in enumerate(samples):
+        ids[row, : len(s)] = torch.tensor(s.input_ids, dtype=torch.long)
+        mask[row, : len(s)] = 1
+        for j in range(1, len(s.input_ids)):
+            if s.trainable[j]:
+                select.append(row * width + j - 1)
+                targets.append(s.input_ids[j])
+    uniform = all(len(s) == width for s in samples)  # no padding: the plain causal path is faster
+    return {
+        "input_ids": ids.to(device),
+        "attention_mask": None if uniform else mask.to(device),
+        "position_ids": None,
+        "select": torch.tensor(select, dtype=torch.long, device=device),
+        "targets": torch.tensor(targets, dtype=torch.long, device=device),
+        "tokens": sum(len(s) for s in samples),
+    }
+
+
+def collate(samples: Sequence[Sample], packing: bool, pad_id: int, device: Any = "cpu") -> dict[str, Any]:
+    return collate_packed(samples, device) if packing else collate_padded(samples, pad_id, device)

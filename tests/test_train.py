@@ -1,0 +1,363 @@
+"""Training: the loss on trained rows, packing, the batch plan, and real runs (tiny Qwen3).
+
+The slow tests start real processes: ``fctune train configs/tiny-test.yaml``, a run killed with
+SIGKILL and resumed, and two data-parallel processes (gloo).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from fctune.batching import Sample, collate, cut_micro_batches, plan_epoch, split_between
+from fctune.config import load_config
+from fctune.train import auto_token_budget, list_checkpoints, lr_lambda, render_samples
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY_YAML = ROOT / "configs" / "tiny-test.yaml"
+TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    from fctune.models import load_model
+
+    model, tok = load_model("tiny-qwen3")
+    return model, tok
+
+
+@pytest.fixture(scope="module")
+def seed_samples(tiny):
+    from fctune.data.seed import seed_conversations
+    from fctune.formats import ChatFormat
+
+    fmt = ChatFormat(tiny[1])
+    return [Sample(r.input_ids, r.trainable, i + 1, r.turn)
+            for i, c in enumerate(seed_conversations()[:5]) for r in fmt.render_training(c)]
+
+
+def _lora(model, dropout=0.0):
+    import copy
+
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    torch.manual_seed(0)
+    peft_model = get_peft_model(copy.deepcopy(model), LoraConfig(r=8, lora_alpha=16, lora_dropout=dropout,
+                                                                  target_modules=TARGETS, task_type="CAUSAL_LM"))
+    with torch.no_grad():  # non-zero B, so the adapter is part of the function being checked
+        for name, p in peft_model.named_parameters():
+            if "lora_B" in name:
+                p.normal_(0, 0.05)
+    return peft_model
+
+
+# ------------------------------------------------------------------------------ loss, packing
+
+
+@pytest.mark.parametrize("packing", [False, True])
+def test_head_only_loss_equals_full_logits_loss(tiny, seed_samples, packing):
+    import torch
+
+    from fctune.loss import trained_token_loss
+
+    model = _lora(tiny[0])
+    model.train()
+    batch = collate(seed_samples, packing, tiny[1].pad_token_id)
+    loss_sum, n = trained_token_loss(model, batch)
+    (loss_sum / n).backward()
+    ours = {k: p.grad.clone() for k, p in model.named_parameters() if p.requires_grad}
+    model.zero_grad()
+    total, count = 0.0, 0
+    for s in seed_samples:  # the usual way: full logits, labels from Rendered.labels(), shifted by the model
+        labels = torch.tensor([[t if k else -100 for t, k in zip(s.input_ids, s.trainable)]])
+        out = model(input_ids=torch.tensor([s.input_ids]), labels=labels, use_cache=False)
+        k = sum(s.trainable[1:])
+        (out.loss * k).backward()
+        total += float(out.loss.detach()) * k
+        count += k
+    assert n == count
+    assert float(loss_sum.detach()) / n == pytest.approx(total / count, rel=1e-5)
+    for name, grad in ours.items():
+        ref = dict(model.named_parameters())[name].grad / count
+        assert torch.allclose(grad, ref, atol=1e-6, rtol=1e-4), name
+
+
+def test_packed_logits_equal_unpacked(tiny, seed_samples):
+    """Padding-free packing must not let samples attend to each other (NOTES §5: use_cache=False)."""
+    import torch
+
+    from fctune.loss import body_and_head
+
+    model = _lora(tiny[0])
+    model.config.use_cache = True  # the pitfall shows in train mode with the default use_cache=True
+    model.train()
+    body, head = body_and_head(model)
+    samples = seed_samples[:3]
+    packed = collate(samples, True, 0)
+    with torch.no_grad():
+        hp = body(input_ids=packed["input_ids"], position_ids=packed["position_ids"], use_cache=False).last_hidden_state[0]
+        offset = 0
+        for s in samples:
+            hs = body(input_ids=torch.tensor([s.input_ids]), use_cache=False).last_hidden_state[0]
+            lp, ls = head(hp[offset:offset + len(s)]), head(hs)
+            assert (lp - ls).abs().max() < 1e-4
+            offset += len(s)
+        padded = collate(samples, False, 0)
+        hpad = body(input_ids=padded["input_ids"], attention_mask=padded["attention_mask"], use_cache=False).last_hidden_state
+        for row, s in enumerate(samples):
+            hs = body(input_ids=torch.tensor([s.input_ids]), use_cache=False).last_hidden_state[0]
+            assert (head(hpad[row, : len(s)]) - head(hs)).abs().max() < 1e-4
+
+
+def test_collate_selects_positions_before_trained_tokens():
+    a = Sample([1, 2, 3, 4], [0, 0, 1, 1])
+    b = Sample([5, 6, 7], [0, 1, 1])
+    packed = collate([a, b], True, 0)
+    assert packed["select"].tolist() == [1, 2, 4, 5] and packed["targets"].tolist() == [3, 4, 6, 7]
+    assert packed["position_ids"].tolist() == [[0, 1, 2, 3, 0, 1, 2]] and packed["attention_mask"] is None
+    padded = collate([a, b], False, 0)
+    assert padded["input_ids"].shape == (2, 4) and padded["attention_mask"].tolist() == [[1, 1, 1, 1], [1, 1, 1, 0]]
+    assert padded["select"].tolist() == [1, 2, 4, 5] and padded["targets"].tolist() == [3, 4, 6, 7]
+    assert collate([a, a], False, 0)["attention_mask"] is None  # nothing padded: plain causal path
+
+
+# ----------------------------------------------------------------------------------- the plan
+
+
+def test_plan_covers_each_sample_once_within_budget():
+    import random
+
+    rng = random.Random(0)
+    lengths = [rng.randint(50, 900) for _ in range(203)]
+    trained = [n // 10 for n in lengths]
+    for packing in (False, True):
+        for world in (1, 2, 3):
+            plan = plan_epoch(lengths, trained, 8 * world, 1024, seed=3, epoch=1, world_size=world, packing=packing)
+            seen = []
+            for step in plan.steps:
+                step_samples = [i for rank in step.micro_batches for mb in rank for i in mb]
+                assert step.trained_tokens == sum(trained[i] for i in step_samples)
+                assert len(step_samples) == step.samples <= 8 * world
+                assert len(step.micro_batches) == world
+                for rank in step.micro_batches:
+                    for mb in rank:
+                        cost = sum(lengths[i] for i in mb) if packing else max(lengths[i] for i in mb) * len(mb)
+                        assert cost <= 1024 or len(mb) == 1
+                seen.extend(step_samples)
+            assert sorted(seen) == list(range(len(lengths)))
+            assert sum(s.samples < 8 * world for s in plan.steps) <= 1  # only one partial step
+            assert len(plan.steps) == math.ceil(len(lengths) / (8 * world))
+
+
+def test_plan_is_seeded_per_epoch_and_groups_lengths():
+    import random
+
+    rng = random.Random(1)
+    lengths = [rng.randint(50, 900) for _ in range(160)]
+    trained = [1] * len(lengths)
+    a = plan_epoch(lengths, trained, 8, 2048, seed=1, epoch=0)
+    assert a.to_state() == plan_epoch(lengths, trained, 8, 2048, seed=1, epoch=0).to_state()
+    assert a.to_state() != plan_epoch(lengths, trained, 8, 2048, seed=1, epoch=1).to_state()
+    assert a.to_state() != plan_epoch(lengths, trained, 8, 2048, seed=2, epoch=0).to_state()
+
+    def padding(plan):
+        return sum(max(lengths[i] for i in mb) * len(mb) - sum(lengths[i] for i in mb)
+                   for s in plan.steps for mb in s.for_rank(0))
+
+    naive = sum(max(lengths[i] for i in range(k, min(k + 8, 160))) * len(range(k, min(k + 8, 160)))
+                - sum(lengths[k:k + 8]) for k in range(0, 160, 8))
+    assert padding(a) < naive / 4  # length-sorted buckets remove most of the padding
+
+
+def test_split_between_processes_is_balanced():
+    shares = split_between(list(range(8)), [800, 700, 600, 500, 400, 300, 200, 100], 2)
+    loads = [sum([800, 700, 600, 500, 400, 300, 200, 100][i] for i in s) for s in shares]
+    assert abs(loads[0] - loads[1]) <= 100 and sorted(shares[0] + shares[1]) == list(range(8))
+    assert cut_micro_batches([0, 1, 2], [900, 100, 100], 1000, packing=True) == [[0, 1], [2]]
+
+
+def test_lr_schedule():
+    f = lr_lambda("cosine", total_steps=10, warmup_steps=2)
+    assert [round(f(s), 3) for s in (0, 1, 2)] == [0.5, 1.0, 1.0]
+    assert f(9) < 0.05 and all(f(s) >= f(s + 1) for s in range(1, 9))
+    assert lr_lambda("linear", 10, 0)(5) == pytest.approx(0.5)
+    assert lr_lambda("constant", 10, 0)(9) == 1.0
+
+
+def test_auto_token_budget_follows_memory(monkeypatch):
+    from types import SimpleNamespace
+
+    import fctune.train as t
+
+    qwen3_06b = SimpleNamespace(num_hidden_layers=28, hidden_size=1024, intermediate_size=3072)
+    monkeypatch.setattr(t, "available_memory", lambda device: 21 << 30)  # a 24 GB box with the model loaded
+    assert auto_token_budget(qwen3_06b, "cpu", 4) == 2048
+    monkeypatch.setattr(t, "available_memory", lambda device: 6 << 30)
+    small = auto_token_budget(qwen3_06b, "cpu", 4)
+    assert 256 <= small < 1024 and small % 64 == 0
+    assert auto_token_budget(qwen3_06b, "cpu", 4, processes_here=2) < small
+    assert auto_token_budget(qwen3_06b, "cpu", 4, gradient_checkpointing=True) > small
+
+
+def test_overlong_samples_are_skipped_and_listed(tiny):
+    from fctune.data.seed import seed_conversations
+    from fctune.formats import ChatFormat
+
+    fmt = ChatFormat(tiny[1])
+    convs = [(i + 1, c) for i, c in enumerate(seed_conversations())]
+    lengths = sorted(len(r.input_ids) for _, c in convs for r in fmt.render_training(c))
+    limit = lengths[len(lengths) // 2]
+    samples, skipped = render_samples(fmt, convs, limit)
+    assert len(samples) + len(skipped) == len(convs)
+    assert skipped and all(s["tokens"] > limit for s in skipped)
+    assert all(len(s) <= limit and len(s.input_ids) == len(s.trainable) for s in samples)  # never truncated
+    assert all(s["turn"] == 1 and 1 <= s["line"] <= 15 for s in skipped)
+
+
+# ----------------------------------------------------------------------------------- real runs
+
+
+def _cfg(out, *overrides):
+    return load_config(TINY_YAML, [f"train.output_dir={out}", "train.smoke_test=false", *overrides])
+
+
+def _log(out):
+    return [json.loads(line) for line in (Path(out) / "train_log.jsonl").read_text().splitlines()]
+
+
+def _losses(out):
+    return {r["step"]: r["loss"] for r in _log(out) if "loss" in r}
+
+
+@pytest.mark.slow
+def test_tiny_run_learns_and_writes_adapter(tmp_path):
+    import torch
+    from safetensors.torch import load_file
+
+    from fctune.data.schema import write_jsonl
+    from fctune.data.seed import seed_conversations
+    from fctune.train import train
+
+    data = tmp_path / "repeated.jsonl"
+    write_jsonl(data, seed_conversations()[:2] * 4)
+    out = tmp_path / "run"
+    summary = train(_cfg(out, f"data.train_file={data}", f"data.valid_file={data}", "train.num_epochs=5",
+                         "train.learning_rate=2e-2", "train.warmup_ratio=0", "train.save_steps=0"))
+    assert summary["steps"] == 10 and summary["samples"] == 8 and summary["skipped"]["count"] == 0
+    losses = _losses(out)
+    assert losses[10] < losses[1] - 0.3
+    valid = [r["valid_loss"] for r in _log(out) if "valid_loss" in r]
+    assert len(valid) == 5 and valid[-1] < losses[1] - 0.3
+    weights = load_file(str(out / "adapter_model.safetensors"))
+    assert weights and all("lora_" in k for k in weights)  # only adapter weights, no embedding / head
+    assert any(torch.count_nonzero(v) for k, v in weights.items() if "lora_B" in k)  # B starts at zero
+    assert summary["trainable_params"] == sum(v.numel() for v in weights.values())
+    for name in ("adapter_config.json", "fctune_config.yaml", "loss.png", "summary.json", "tokenizer_config.json"):
+        assert (out / name).exists(), name
+    assert not list_checkpoints(out)
+
+
+@pytest.mark.slow
+def test_tiny_test_yaml_writes_every_file(tmp_path):
+    out = tmp_path / "tiny"
+    start = time.time()
+    proc = subprocess.run([sys.executable, "-m", "fctune", "train", str(TINY_YAML), f"train.output_dir={out}"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert time.time() - start < 180
+    for name in ("adapter_model.safetensors", "adapter_config.json", "tokenizer.json", "tokenizer_config.json",
+                 "chat_template.jinja", "fctune_config.yaml", "train_log.jsonl", "loss.png", "summary.json",
+                 "smoke_test.md"):
+        assert (out / name).is_file() and (out / name).stat().st_size > 0, name
+    summary = json.loads((out / "summary.json").read_text())
+    for key in ("steps", "samples", "skipped", "tokens", "trained_tokens", "tokens_per_s", "trained_tokens_per_s",
+                "wall_time_s", "peak_memory_mb", "trainable_params"):
+        assert key in summary, key
+    assert summary["steps"] == len(_losses(out)) and summary["samples"] == 15
+    rec = _log(out)[0]
+    assert {"step", "epoch", "loss", "lr", "tokens", "trained_tokens", "tokens_per_s", "elapsed"} <= set(rec)
+    smoke = (out / "smoke_test.md").read_text()
+    from fctune.data.seed import SMOKE_PROMPTS
+
+    assert all(p in smoke for p in SMOKE_PROMPTS) and "Parsed calls" in smoke
+    assert "trainable params" in proc.stdout
+    # the saved template is the one training used (Qwen3's own here)
+    assert "<think>" in (out / "chat_template.jinja").read_text()
+
+
+@pytest.mark.slow
+def test_resume_after_sigkill(tmp_path, tiny):
+    from peft import PeftModel
+
+    from fctune.train import train
+
+    out = tmp_path / "killed"
+    args = [sys.executable, "-m", "fctune", "train", str(TINY_YAML), f"train.output_dir={out}", "train.save_steps=1",
+            "train.max_steps=10", "train.smoke_test=false", "lora.dropout=0.1"]
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 180
+    while not list_checkpoints(out) and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    assert proc.wait(timeout=30) == -signal.SIGKILL
+    assert not (out / "adapter_model.safetensors").exists()
+    killed_at = int(list_checkpoints(out)[-1].name.split("-")[1])
+    assert killed_at < 10
+
+    resumed = subprocess.run(args + ["--resume"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "resuming from" in resumed.stdout
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["steps"] == 10 and summary["resumed_from_step"] >= killed_at
+    steps = [r["step"] for r in _log(out) if "loss" in r]
+    assert steps == list(range(1, 11))
+    assert len(list_checkpoints(out)) <= 2  # save_total_limit
+    model = PeftModel.from_pretrained(_copy(tiny[0]), str(out))
+    assert any("lora_A" in n for n, _ in model.named_parameters())
+
+    # same data order, schedule and dropout stream as a run that was never interrupted
+    ref = tmp_path / "straight"
+    train(_cfg(ref, "train.save_steps=0", "train.max_steps=10", "lora.dropout=0.1"))
+    ours, theirs = _losses(out), _losses(ref)
+    assert ours.keys() == theirs.keys()
+    for step in ours:
+        assert ours[step] == pytest.approx(theirs[step], rel=1e-4), step
+
+
+def _copy(model):
+    import copy
+
+    return copy.deepcopy(model)
+
+
+@pytest.mark.slow
+def test_ddp_two_processes(tmp_path):
+    from fctune.train import train
+
+    out = tmp_path / "ddp"
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                           "-m", "fctune", "train", str(TINY_YAML), f"train.output_dir={out}", "train.max_steps=3",
+                           "train.smoke_test=false", "train.gradient_accumulation_steps=2", "train.save_steps=0"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, (proc.stdout[-2000:], proc.stderr[-3000:])
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["processes"] == 2 and summary["steps"] == 3 and summary["samples_per_step"] == 4
+    assert (out / "adapter_model.safetensors").exists()
+    assert proc.stdout.count("trainable params") == 1  # only rank 0 talks and writes
+    # 2 processes x 2 accumulation steps = 1 process x 4: the same steps, the same losses
+    ref = tmp_path / "single"
+    train(_cfg(ref, "train.max_steps=3", "train.gradient_accumulation_steps=4", "train.save_steps=0"))
+    ours, theirs = _losses(out), _losses(ref)
+    for step in theirs:
+        assert ours[step] == pytest.approx(theirs[step], rel=1e-4), step
