@@ -82,6 +82,8 @@ class TrainConfig:
     """Effective batch = per_device_batch_size x this x processes (samples per optimizer step)."""
     token_budget: int = 0
     """Max padded tokens per micro-batch (0: auto from the memory there is). Micro-batches fill to it from length-sorted buckets."""
+    packing: bool = False
+    """Padding-free packing (position ids restart per sample). Off by default: on CPU attention over a pack costs its full length squared, and length-grouped padding measured faster; on GPU with FlashAttention varlen packing wins."""
     learning_rate: float = 1e-4
     """Peak learning rate."""
     optimizer: str = "adamw"

@@ -41,8 +41,6 @@ GPU_BUDGET_CAP = 16384
 """Largest automatic micro-batch on GPU."""
 MEMORY_FRACTION = 0.8
 """Share of the free memory (after the model is loaded) the automatic token budget may plan for."""
-PACKING_DEFAULT = False
-"""Micro-batch layout: length-grouped padding (measured faster on CPU, see docs/training.md) or packing."""
 SMOKE_MAX_NEW_TOKENS = 128
 
 OUTPUT_FILES = ("adapter_model.safetensors", "adapter_config.json", "fctune_config.yaml", "train_log.jsonl",
@@ -517,10 +515,10 @@ def smoke_test(model: Any, fmt: Any, device: str, path: Path | None = None,
 def train(cfg: Config, resume: bool = False, packing: bool | None = None) -> dict[str, Any]:
     """Run one training job; returns the summary (also written to ``summary.json`` by rank 0).
 
-    ``packing``: ``None`` uses :data:`PACKING_DEFAULT`; ``True`` packs samples padding-free.
+    ``packing``: ``None`` uses ``cfg.train.packing``; ``True`` packs samples padding-free.
     """
     wall_start = time.time()
-    packing = PACKING_DEFAULT if packing is None else packing
+    packing = cfg.train.packing if packing is None else packing
     dist_info, device = init_distributed(cfg.model.device)
     try:
         return _train(cfg, resume, packing, dist_info, device, wall_start)
