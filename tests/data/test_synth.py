@@ -17,7 +17,7 @@ from fctune.data.synth import generate
 from fctune.data.synth.builtin import builtin_tools
 from fctune.data.synth.check import value_problems
 from fctune.data.synth.engine import allocate, called_tools, parse_mix, parse_split
-from fctune.data.synth.kinds import CHAINS, KINDS, Builder
+from fctune.data.synth.kinds import CHAINS, KINDS, NEIGHBOURS, Builder
 from fctune.data.synth.usertools import load_tool_file, user_tools
 from fctune.data.synth.values import Ctx, Pools, dates_in, from_regex, times_in
 from fctune.data.validate import check_row, summarize, validate_file
@@ -289,6 +289,44 @@ def test_no_call_rows_are_varied_and_first_class(data):
         assert not calls_of(row) and row["tools"]
     answers = {r["messages"][-1]["content"] for r, _ in no_call}
     assert len(answers) >= 0.6 * len(no_call)
+
+
+def test_near_miss_rows_offer_only_tools_that_cannot_serve_the_request(data):
+    builder = Builder(builtin_tools())
+    rows = [(r, m) for r, m in all_rows(data) if m.variant.startswith("near_miss")]
+    no_call = [m for _, m in all_rows(data) if m.kind == "no_call"]
+    assert len(rows) >= 0.35 * len(no_call)
+    assert {m.lang for _, m in rows} == {"zh", "en"}
+    assert any(m.variant.startswith("near_miss_compute") for _, m in rows)
+    for row, meta in rows:
+        target = builder.by_name[meta.target]
+        offered = {t["function"]["name"] for t in row["tools"]}
+        assert not calls_of(row), row["id"]
+        assert not offered & ({target.name} | builder.overlap.get(target.name, set())), row["id"]
+        assert not offered & builder.near_miss_banned(target), row["id"]
+        near = {target.domain, *NEIGHBOURS.get(target.domain, ())}
+        assert meta.variant.startswith("near_miss_compute") or all(
+            builder.by_name[n].domain in near for n in offered), row["id"]
+    one = sum(len(r["tools"]) == 1 for r, _ in rows)
+    assert one >= 0.4 * len(rows)
+    assert all(2 <= len(r["tools"]) <= 4 for r, _ in rows if len(r["tools"]) > 1)
+    for lang in ("zh", "en"):
+        answers = {r["messages"][-1]["content"] for r, m in rows if m.lang == lang}
+        assert len(answers) == sum(m.lang == lang for _, m in rows)
+
+
+def test_near_miss_counts_in_manifest_and_heldout_stays_out(data):
+    from fctune.data.synth.engine import manifest
+
+    man = manifest(data, {})
+    for split in ("train", "valid", "test"):
+        variants = man["variants"][split]
+        assert man["near_miss_rows"][split]["rows"] == sum(v for k, v in variants.items() if k.startswith("near_miss"))
+    assert man["near_miss_rows"]["train"]["one_tool"] >= 0.4 * man["near_miss_rows"]["train"]["rows"]
+    held = set(data.heldout)
+    for split in ("train", "valid"):
+        for meta in data.metas[split]:
+            assert meta.target not in held
 
 
 # --------------------------------------------------------------------------- kinds one by one

@@ -246,6 +246,10 @@ def manifest(result: SynthResult, args: dict[str, Any]) -> dict:
         "variants": tally("variant"),
         "languages": tally("lang"),
         "domains": tally("domain"),
+        "near_miss_rows": {k: {"rows": sum(1 for m in ms if m.variant.startswith("near_miss")),
+                               "one_tool": sum(1 for m, r in zip(ms, result.splits[k])
+                                               if m.variant.startswith("near_miss") and len(r["tools"]) == 1)}
+                           for k, ms in result.metas.items()},
         "optional_args_rows": {k: sum(1 for m in ms if m.optional_used) for k, ms in result.metas.items()},
         "heldout_tools": result.heldout,
         "test_tools_absent_from_train": sorted(test_called - train_called),

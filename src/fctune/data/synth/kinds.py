@@ -21,6 +21,25 @@ MAX_TOOL_CHARS = 2800
 NO_REPEAT = {"music.set_volume", "home.set_thermostat", "music.play_track", "music.play_genre"}
 # Tools that could answer almost any information request: never offered in "no tool can do this" rows.
 GENERALISTS = {"web.search", "web.fetch_page", "shell.exec", "calc.evaluate"}
+# Domains close enough to a tool's own that their tools make believable near misses.
+NEIGHBOURS = {
+    "weather": ("maps", "time"), "time": ("calendar", "reminders"), "calendar": ("reminders", "time"),
+    "reminders": ("calendar", "notes"), "math": ("units", "data", "health"), "units": ("math", "currency"),
+    "data": ("math", "database"), "health": ("math", "units"), "currency": ("stocks", "units"), "stocks": ("currency",),
+    "email": ("messaging", "contacts"), "messaging": ("email", "contacts"), "contacts": ("email", "messaging"),
+    "files": ("notes", "database"), "notes": ("files", "reminders"), "database": ("data", "files"), "image": ("files",),
+    "system": ("files",), "maps": ("travel", "food", "weather"), "travel": ("maps",), "food": ("maps", "shopping"),
+    "shopping": ("food",), "music": ("smart_home",), "smart_home": ("music",), "translation": ("web",), "web": ("translation",),
+}
+# Calculator, unit and statistics tools: near misses among them look most alike.
+COMPUTE = ("calc.evaluate", "math.square_root", "math.raise_power", "math.prime_factors", "math.percent_change",
+           "units.convert_length", "units.convert_temperature", "units.convert_weight", "stats.describe_numbers",
+           "health.bmi", "data.correlation", "dates.days_between", "dates.weekday_of")
+# Requests an arithmetic evaluator cannot serve: only for these is calc.evaluate offered as a near miss.
+CALC_CANNOT = {"math.prime_factors", "dates.weekday_of"}
+# Requests the assistant may answer itself when no offered tool fits (checked per row by _direct).
+DIRECT = {"math.square_root", "math.raise_power", "math.percent_change", "units.convert_length",
+          "units.convert_temperature", "units.convert_weight", "stats.describe_numbers", "health.bmi"}
 
 
 @dataclass
@@ -42,6 +61,7 @@ class Meta:
     domain: str
     variant: str = ""
     optional_used: bool = False
+    target: str = ""  # the tool a no-call request was phrased for (near misses)
 
 
 # --------------------------------------------------------------------------- chains (call -> result -> call)
@@ -653,15 +673,17 @@ class Builder:
 
     def k_no_call(self, c: Ctx, target: Tool) -> tuple[dict, Meta]:
         x = c.rng.random()
-        if x < 0.30:
-            return self._unsupported(c, target)
         if x < 0.50:
+            return self._near_miss(c, target)
+        if x < 0.62:
+            return self._unsupported(c, target)
+        if x < 0.74:
             return self._topical(c, target)
-        if x < 0.65:
+        if x < 0.82:
             return self._bank(c, "knowledge")
-        if x < 0.80:
+        if x < 0.90:
             return self._bank(c, "chitchat")
-        if x < 0.92:
+        if x < 0.96:
             return self._unserved(c)
         return self._capability(c)
 
@@ -713,26 +735,98 @@ class Builder:
         return join_caps(c, caps[:k])
 
     def _unsupported(self, c: Ctx, target: Tool) -> tuple[dict, Meta]:
-        """A real request for ``target`` while only tools that cannot serve it are offered."""
+        """A real request for ``target`` while only tools of other domains are offered."""
         req = self.render(c, target)
-        banned = {target.name} | self.overlap.get(target.name, set()) | GENERALISTS
-        siblings = [t for t in self.by_domain.get(target.domain, []) if t.name not in banned]
-        near = bool(siblings) and c.rng.random() < 0.5
-        offered: list[Tool] = []
-        if near:
-            offered = c.rng.sample(siblings, c.rng.randint(1, min(3, len(siblings))))
+        banned = self.near_miss_banned(target)
         others = [t for t in self.tools if t.name not in banned and t.domain != target.domain]
-        offered += c.rng.sample(others, min(len(others), c.rng.choice([0, 1, 2, 3]) if near else c.rng.randint(1, 4)))
+        offered = c.rng.sample(others, min(len(others), c.rng.randint(1, 4)))
         if not offered:
             return self._bank(c, "knowledge")
         offered = self.fit(offered[:1], offered[1:])
         c.rng.shuffle(offered)
-        shown = ([t for t in offered if t.domain == target.domain] or offered) if near else offered
-        bank = PH.REFUSE_NEAR if near else PH.REFUSE
-        answer = c.rng.choice(bank[c.lang]).format(req=self.cap(c, target), caps=self._caps(c, shown),
-                                                   cap1=self.cap(c, shown[0]))
+        answer = c.rng.choice(PH.REFUSE[c.lang]).format(req=self.cap(c, target), caps=self._caps(c, offered),
+                                                        cap1=self.cap(c, offered[0]))
         msgs = [{"role": "user", "content": self.wrap(c, req)}, {"role": "assistant", "content": answer}]
-        return self.row(c, offered, msgs), Meta("no_call", c.lang, target.domain, "near_miss" if near else "unsupported")
+        return self.row(c, offered, msgs), Meta("no_call", c.lang, target.domain, "unsupported", target=target.name)
+
+    def near_miss_banned(self, target: Tool) -> set[str]:
+        """Tools never offered when a request for ``target`` must go unanswered: ``target``, the tools
+        that could serve the same request (and theirs, generalists aside), and the generalists."""
+        banned = {target.name} | self.overlap.get(target.name, set())
+        for o in list(banned - GENERALISTS):
+            banned |= self.overlap.get(o, set())
+        banned |= GENERALISTS
+        if target.name in CALC_CANNOT:
+            banned.discard("calc.evaluate")
+        return banned
+
+    def _near_miss(self, c: Ctx, target: Tool) -> tuple[dict, Meta]:
+        """A concrete request for ``target`` while only same-domain (or neighbouring, or for a
+        calculation, other calculator) tools that cannot serve it are offered: a reply without a call."""
+        r = c.rng
+        compute = [self.by_name[n] for n in COMPUTE if n in self.by_name]
+        if target.user or target.domain not in NEIGHBOURS:
+            return self._unsupported(c, target)
+        if target.name not in COMPUTE and compute and r.random() < 0.1:
+            target = r.choice(compute)
+        banned = self.near_miss_banned(target)
+        if target.name in COMPUTE:
+            same = [t for t in compute if t.name not in banned]
+            near: list[Tool] = []
+            variant = "near_miss_compute"
+        else:
+            same = [t for t in self.by_domain.get(target.domain, []) if t.name not in banned]
+            near = [t for d in NEIGHBOURS[target.domain] for t in self.by_domain.get(d, []) if t.name not in banned]
+            variant = "near_miss"
+        if not same and not near:
+            return self._unsupported(c, target)
+        k = 1 if r.random() < 0.5 else r.randint(2, 4)
+        first = r.choice(same if same and (not near or r.random() < 0.75) else near)
+        rest = [t for t in same + near if t is not first]
+        r.shuffle(rest)
+        offered = self.fit([first], rest[:k - 1])
+        r.shuffle(offered)
+        req = self.render(c, target)
+        lang = c.lang
+        want = self.cap(c, target)
+        if len(offered) == 1:
+            head = r.choice(PH.NEAR_ONE[lang]).format(req=want, cap1=self.cap(c, offered[0]))
+        else:
+            head = r.choice(PH.NEAR_MANY[lang]).format(req=want, caps=self._caps(c, offered, k=len(offered)))
+        direct = self._direct(c, target, req) if r.random() < 0.6 else None
+        x = r.random()
+        if direct:
+            tail = r.choice(PH.NEAR_DIRECT[lang]).format(ans=direct)
+        elif x < 0.45:
+            close = [t for t in offered if t.domain == target.domain or (t.name in COMPUTE and variant != "near_miss")]
+            tail = r.choice(PH.NEAR_OFFER[lang]).format(cap1=self.cap(c, r.choice(close or offered)))
+        elif x < 0.65:
+            tail = r.choice(PH.NEAR_ELSEWHERE[lang])
+        else:
+            tail = ""
+        answer = head + ("" if c.zh or not tail else " ") + tail
+        msgs = [{"role": "user", "content": self.wrap(c, req)}, {"role": "assistant", "content": answer}]
+        meta = Meta("no_call", lang, target.domain, variant + ("+direct" if direct else ""), target=target.name)
+        return self.row(c, offered, msgs), meta
+
+    def _direct(self, c: Ctx, target: Tool, req: Req) -> str | None:
+        """The worked answer to a simple calculation, only where it is plainly right."""
+        if target.name not in DIRECT:
+            return None
+        a = req.args
+        res = target.result(a, c)
+        if target.name == "math.square_root":
+            n = a.get("number")
+            if not isinstance(n, int) or n < 0 or round(n ** 0.5) ** 2 != n:
+                return None
+            res = dict(res, square_root=round(n ** 0.5))
+        elif target.name == "math.raise_power":
+            b, e = a.get("base"), a.get("exponent")
+            if not isinstance(b, int) or not isinstance(e, int) or not 0 <= e <= 4 or abs(b) ** e > 100_000 \
+                    or res.get("result") != b ** e:
+                return None
+        text = self.answer(c, target, a, req.surfaces, res)
+        return text if text.endswith(("。", "！", ".", "!")) else text + ("。" if c.zh else ".")
 
     def _unserved(self, c: Ctx) -> tuple[dict, Meta]:
         q, req_cap = c.rng.choice(PH.UNSERVED[c.lang])

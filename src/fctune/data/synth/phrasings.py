@@ -368,16 +368,6 @@ REFUSE = {
            "That's outside what I can do right now: I'm only able to {caps}.",
            "I'm not able to {req}, since there's no tool for it here. I can {cap1} if that helps."],
 }
-# Near misses: tools of the same domain are offered but cannot do what is asked.
-REFUSE_NEAR = {
-    "zh": ["抱歉，我现在只能{caps}，没有{req}的功能，所以这个请求我没法完成。",
-           "我这里的工具可以{caps}，但不支持{req}。您可能需要换个方式处理。",
-           "这个做不到：现有工具能{caps}，却不能{req}。"],
-    "en": ["Sorry, I can {caps}, but I can't {req}, so I'm not able to do that.",
-           "My tools can {caps}, but none of them can {req}.",
-           "I can't do that one: the tools here can {caps}, but not {req}."],
-}
-
 CAPABILITY_Q = {
     "zh": ["你能做什么？", "你都有哪些功能？", "你可以帮我干嘛？", "介绍一下你能用的工具吧", "你现在能帮我做哪些事？", "你有什么本事？"],
     "en": ["What can you do?", "What tools do you have?", "How can you help me?", "What are you able to do right now?", "List your capabilities.",
@@ -388,4 +378,45 @@ CAPABILITY_A = {
            "我能做这些事：{caps}。除此之外，一般的问题我也可以直接回答。"],
     "en": ["Right now I can {caps}. Just tell me what you need.", "With the tools I have, I can {caps}. What would you like to start with?",
            "I can {caps}. I can also answer general questions directly."],
+}
+
+# Near misses where only tools that cannot serve the request are offered: one tool ({cap1}) or
+# several ({caps}); {req} is what the request would take.
+NEAR_ONE = {
+    "zh": ["抱歉，现有的工具只能{cap1}，没法{req}。", "这个我做不到：手头唯一的工具是用来{cap1}的，不能{req}。",
+           "可用的工具里没有能{req}的，目前只能{cap1}。", "不好意思，我现在只能{cap1}，不支持{req}。",
+           "我没办法{req}，因为提供给我的工具只能{cap1}。", "现有的工具只负责{cap1}，并不能{req}。",
+           "很遗憾，这个工具只能{cap1}，帮不了您{req}。"],
+    "en": ["The only tool I have can {cap1}; it can't {req}.", "Sorry, I can't {req} here. The available tool can only {cap1}.",
+           "None of my tools can {req}; the one available can only {cap1}.",
+           "That's not something I can do with the tool I have: it can {cap1}, but it can't {req}.",
+           "Unfortunately I can't {req}. The tool available to me can only {cap1}.",
+           "I'm not able to {req} right now, since my only tool can {cap1} and nothing else.",
+           "The available tool can only {cap1}, so it can't help me {req}."],
+}
+NEAR_MANY = {
+    "zh": ["抱歉，现有的工具可以{caps}，但都不能{req}。", "这些工具里没有能{req}的，它们只能{caps}。",
+           "我手头的工具只支持{caps}，没法{req}。", "不好意思，可用的工具只能{caps}，{req}这件事我办不到。",
+           "目前提供的工具能{caps}，但没有{req}的功能。", "这个做不到：现有工具都不能{req}，只能{caps}。"],
+    "en": ["None of the available tools can {req}. They can {caps}, but that's it.", "Sorry, I can't {req}: my tools can only {caps}.",
+           "I can {caps} with the tools I have, but none of them can {req}.",
+           "Unfortunately there's no tool here to {req}. What I have can {caps}.",
+           "That's beyond my current tools. They let me {caps}, not {req}.",
+           "I'm not able to {req} with these tools; they can only {caps}."],
+}
+NEAR_OFFER = {
+    "zh": ["如果需要，我可以帮您{cap1}。", "需要的话我可以帮您{cap1}。", "要不要我帮您{cap1}？", "您如果想{cap1}，我可以帮忙。"],
+    "en": ["If it helps, I can {cap1} instead.", "Want me to {cap1} instead?", "I can still {cap1} if that's useful.",
+           "Let me know if you'd like me to {cap1}."],
+}
+NEAR_ELSEWHERE = {
+    "zh": ["您可以试试相关的App或网站。", "建议换个专门的工具来处理。", "这个可能需要用别的服务来完成。"],
+    "en": ["You may want to use a dedicated app or website for that.", "You might need another service for that.",
+           "Another tool or app would be needed for that."],
+}
+# The request is simple enough to answer without a tool: {ans} is the worked answer.
+NEAR_DIRECT = {
+    "zh": ["不过这个我可以直接算：{ans}", "不过这个不用工具我也能算出来：{ans}", "不过这题不难，我直接告诉您：{ans}"],
+    "en": ["I can work this one out myself, though: {ans}", "That said, it's simple enough to do by hand: {ans}",
+           "But I don't need a tool for this one: {ans}"],
 }
