@@ -82,7 +82,7 @@ def make_data(n: int, out: Path, model_dir: Path) -> tuple[Path, dict]:
     rows = load_conversations(synth_dir / "train.jsonl")
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
     fmt = ChatFormat(tokenizer)
-    kept, trained, fctune_tokens = [], 0, 0
+    kept, trained, lengths = [], 0, []
     for row in rows:
         items = fmt.render_training(row)
         whole = tokenizer.apply_chat_template(row["messages"], tools=row["tools"], tokenize=True)["input_ids"]
@@ -90,11 +90,11 @@ def make_data(n: int, out: Path, model_dir: Path) -> tuple[Path, dict]:
             continue
         kept.append(row)
         trained += sum(sum(it.trainable) for it in items)
-        fctune_tokens += sum(len(it.input_ids) for it in items)
+        lengths.extend(len(it.input_ids) for it in items)
         if len(kept) == n:
             break
     write_jsonl(out, kept)
-    return out, {"conversations": len(kept), "trained_tokens": trained}
+    return out, {"conversations": len(kept), "trained_tokens": trained, "fctune_sample_lengths": lengths}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -155,14 +155,29 @@ def run_trl(model_dir: str, data: str, work: str, checkpointing: str) -> dict:
                      save_strategy="no", report_to=[], logging_steps=1000, disable_tqdm=True, **kwargs)
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
-                         peft_config=LoraConfig(task_type="CAUSAL_LM", **LORA))
+    template_note = "the model's own"
+    try:
+        trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
+                             peft_config=LoraConfig(task_type="CAUSAL_LM", **LORA))
+    except ValueError as exc:
+        # TRL patches only templates it knows byte for byte; the official Qwen3 template shipped with
+        # the tokenizer differs from TRL's copy, so assistant_only_loss refuses it. Give TRL its own
+        # copy (same layout) so that (b) can run at all, and record that it needed this.
+        if "not training-compatible" not in str(exc):
+            raise
+        from trl.chat_template_utils import qwen3_chat_template
+
+        tokenizer.chat_template = qwen3_chat_template
+        template_note = "TRL's copy of the Qwen3 template (TRL rejects the official one for assistant_only_loss)"
+        model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
+        trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
+                             peft_config=LoraConfig(task_type="CAUSAL_LM", **LORA))
     real = sum(len(x) for x in trainer.train_dataset["input_ids"])
     start = time.perf_counter()
     trainer.train()
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "real_tokens": real, "peak_rss_gb": _peak_rss_gb(),
-            "gradient_checkpointing": bool(args.gradient_checkpointing), "effective_batch":
+            "gradient_checkpointing": bool(args.gradient_checkpointing), "template": template_note, "effective_batch":
             args.per_device_train_batch_size * args.gradient_accumulation_steps}
 
 
@@ -175,7 +190,7 @@ def run_fctune(model_dir: str, data: str, work: str, extra: list[str]) -> dict:
                              f"train.output_dir={work}", "train.smoke_test=false", f"data.max_length={MAX_LENGTH}",
                              *extra])
     summary = train(cfg)
-    return {"seconds": summary["train_seconds"], "real_tokens": summary["tokens"],
+    return {"seconds": summary["train_time_s"], "real_tokens": summary["tokens"],
             "peak_rss_gb": _peak_rss_gb(), "fctune_summary": summary}
 
 
@@ -306,6 +321,7 @@ def main() -> None:
         shape = _shape_of(model_dir)
     data, info = make_data(n, work / "data.jsonl", model_dir)
     args.model_dir, args.data = str(model_dir), str(data)
+    report_info = {k: v for k, v in info.items() if k != "fctune_sample_lengths"}
     print(f"model {model_dir} ({shape}), {info['conversations']} conversations, "
           f"{info['trained_tokens']} trained tokens", flush=True)
 
@@ -326,12 +342,13 @@ def main() -> None:
 
     rate = sgemm_rate(shape)
     report = {"date": dt.date.today().isoformat(), "machine": cpu_name(), "cores": os.cpu_count(),
-              "versions": versions(), "shape": shape, "data": info, "sgemm_gflops": rate / 1e9,
+              "versions": versions(), "shape": shape, "data": report_info, "sgemm_gflops": rate / 1e9,
               "command": " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]), "results": results}
     c = results.get("c", {})
     if "seconds" in c:
         summ = c["fctune_summary"]
-        flops = necessary_flops(shape, summ.get("sample_lengths") or [], summ["trained_tokens"])
+        assert summ["tokens"] == sum(info["fctune_sample_lengths"]), "(c) processed other samples than counted"
+        flops = necessary_flops(shape, info["fctune_sample_lengths"], summ["trained_tokens"])
         report["c_flop_efficiency"] = flops / c["seconds"] / rate
         report["c_achieved_gflops"] = flops / c["seconds"] / 1e9
     _print_table(report)

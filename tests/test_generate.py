@@ -12,13 +12,7 @@ PROMPTS = ["hi", "What's the weather in Paris today and tomorrow?", "今天北�
            "x " * 40, "compute 2+2", "a", "帮我计算一下 25 * 4 + 10，然后告诉我现在几点了"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny models decode fastest on one thread (and do not fight other jobs for the cores)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ import argparse
 import json
 import sys
 from dataclasses import replace
-from pathlib import Path
 from typing import Any, TextIO
 
 from fctune.errors import FctuneError
@@ -42,28 +41,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def load_tools(path: str | None) -> list[dict]:
-    """Tools from a JSON file (list, or an object with ``tools``), normalised; the built-in ones without a path."""
-    from fctune.data.schema import normalize_tool
-
+    """Tools from a JSON file (list, or an object with ``tools``), checked; the built-in ones without a path."""
     if path is None:
         from fctune.data.seed import original_tools
 
         return original_tools()
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise FctuneError(f"--tools {path}: {exc.strerror or exc}") from None
-    except json.JSONDecodeError as exc:
-        raise FctuneError(f"--tools {path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    if isinstance(data, dict) and "tools" in data:
-        data = data["tools"]
-    if not isinstance(data, list):
-        raise FctuneError(f"--tools {path}: expected a JSON list of tools or {{\"tools\": [...]}}")
-    problems: list[str] = []
-    tools = [normalize_tool(t, f"tools[{i}]", problems) for i, t in enumerate(data)]
-    if problems:
-        raise FctuneError(f"--tools {path}: " + "; ".join(problems))
-    return [t for t in tools if t is not None]
+    from fctune.data.validate import load_tool_file
+
+    return load_tool_file(path)
 
 
 def describe_tools(tools: list[dict]) -> list[str]:

@@ -312,7 +312,7 @@ def run(args: argparse.Namespace) -> int:
             return 0
         if not args.out:
             raise FctuneError("--out DIR is required")
-        report = run_eval(model=model, adapter=args.adapter, compare=args.compare, data=args.data, bfcl=args.bfcl,
+        run_eval(model=model, adapter=args.adapter, compare=args.compare, data=args.data, bfcl=args.bfcl,
                           responses=args.responses, out=args.out, limit=limit, batch_size=batch_size,
                           max_new_tokens=max_new, template=cfg.model.template,
                           enable_thinking=cfg.model.enable_thinking, dtype=cfg.model.dtype, device=cfg.model.device,

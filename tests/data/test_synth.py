@@ -18,7 +18,8 @@ from fctune.data.synth.builtin import builtin_tools
 from fctune.data.synth.check import value_problems
 from fctune.data.synth.engine import allocate, called_tools, parse_mix, parse_split
 from fctune.data.synth.kinds import CHAINS, KINDS, NEIGHBOURS, Builder
-from fctune.data.synth.usertools import load_tool_file, user_tools
+from fctune.data.synth.usertools import user_tools
+from fctune.data.validate import load_tool_file
 from fctune.data.synth.values import Ctx, Pools, dates_in, from_regex, times_in
 from fctune.data.validate import check_row, summarize, validate_file
 from fctune.errors import FctuneError

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fctune.data.schema import DataError, is_object_schema, iter_jsonl, normalize_row, schema_to_jsonschema
+from fctune.data.schema import DataError, is_object_schema, iter_jsonl, normalize_row, normalize_tool, schema_to_jsonschema
 from fctune.errors import FctuneError, ModelLoadError
 
 DEFAULT_MAX_LENGTH = 1024
@@ -395,3 +395,38 @@ def run(args: argparse.Namespace) -> int:
         summary += f", {len(report.too_long)} longer than {report.max_length} tokens (warning)"
     print(summary, file=sys.stderr if args.json else sys.stdout)
     return 1 if report.errors else 0
+
+
+def load_tool_file(path: str | Path) -> list[dict]:
+    """Read a JSON list of OpenAI tool schemas (or ``{"tools": [...]}``; bare function dicts are accepted too),
+    each normalised and checked; the first problem is raised naming the file and the tool."""
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise FctuneError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise FctuneError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from exc
+    if isinstance(raw, dict) and "tools" in raw:
+        raw = raw["tools"]
+    if not isinstance(raw, list) or not raw:
+        raise FctuneError(f"{path}: expected a JSON list of tool schemas")
+    out = []
+    names: set[str] = set()
+    for i, item in enumerate(raw):
+        problems: list[str] = []
+        tool = normalize_tool(item, f"{path}: tools[{i}]", problems)
+        if tool is None:
+            raise FctuneError("; ".join(problems))
+        fn = tool["function"]
+        name = fn.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise FctuneError(f"{path}: tools[{i}] has no name")
+        if name in names:
+            raise FctuneError(f"{path}: tool {name!r} is defined twice")
+        names.add(name)
+        _conv, reasons = check_row({"tools": [tool], "messages": [{"role": "user", "content": "?"},
+                                                                   {"role": "assistant", "content": "!"}]})
+        if reasons:
+            raise FctuneError(f"{path}: tool {name!r}: " + "; ".join(r.split(": ", 1)[-1] for r in reasons))
+        out.append(tool)
+    return out

@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from fctune.data.schema import write_jsonl
     from fctune.data.synth.engine import generate as _generate
     from fctune.data.synth.engine import manifest, parse_mix, parse_split
-    from fctune.data.synth.usertools import load_tool_file
+    from fctune.data.validate import load_tool_file
     from fctune.errors import FctuneError
 
     langs = [x.strip() for x in args.lang.split(",") if x.strip()]

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 from fctune.data.synth import values as V
 from fctune.data.synth.catalog import Param, Tool
 from fctune.data.synth.values import Ctx
-from fctune.errors import FctuneError
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _UNSAFE = str.maketrans({"{": "(", "}": ")", "[": "(", "]": ")"})
@@ -19,43 +17,6 @@ GENERIC_ZH = ["测试数据", "示例项目", "默认配置", "新版本", "项�
 GENERIC_EN = ["sample", "default", "project-a", "v2", "demo", "internal", "q3-plan", "feedback"]
 COLORS = [("红色", "red"), ("蓝色", "blue"), ("绿色", "green"), ("黑色", "black"), ("白色", "white"), ("黄色", "yellow")]
 STATUSES = ["active", "pending", "closed", "open", "done"]
-
-
-def load_tool_file(path: str | Path) -> list[dict]:
-    """Read a JSON list of OpenAI tool schemas (bare function dicts are accepted too)."""
-    from fctune.data.schema import normalize_tool
-    from fctune.data.validate import check_row
-
-    try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise FctuneError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    except json.JSONDecodeError as exc:
-        raise FctuneError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from exc
-    if isinstance(raw, dict) and "tools" in raw:
-        raw = raw["tools"]
-    if not isinstance(raw, list) or not raw:
-        raise FctuneError(f"{path}: expected a JSON list of tool schemas")
-    out = []
-    names: set[str] = set()
-    for i, item in enumerate(raw):
-        problems: list[str] = []
-        tool = normalize_tool(item, f"{path}: tools[{i}]", problems)
-        if tool is None:
-            raise FctuneError("; ".join(problems))
-        fn = tool["function"]
-        name = fn.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise FctuneError(f"{path}: tools[{i}] has no name")
-        if name in names:
-            raise FctuneError(f"{path}: tool {name!r} is defined twice")
-        names.add(name)
-        _conv, reasons = check_row({"tools": [tool], "messages": [{"role": "user", "content": "?"},
-                                                                   {"role": "assistant", "content": "!"}]})
-        if reasons:
-            raise FctuneError(f"{path}: tool {name!r}: " + "; ".join(r.split(": ", 1)[-1] for r in reasons))
-        out.append(tool)
-    return out
 
 
 # --------------------------------------------------------------------------- words from the schema
