@@ -251,7 +251,10 @@ def _child(variant: str, args: argparse.Namespace) -> dict:
         cmd += ["--fctune-override", override]
     env = dict(os.environ, PYTHONUNBUFFERED="1", TOKENIZERS_PARALLELISM="false")
     print(f"running ({variant}) ...", flush=True)
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=args.timeout or None)
+    except subprocess.TimeoutExpired:
+        return {"error": f"did not finish within --timeout {args.timeout} s"}
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-6:]
         return {"error": " | ".join(tail)}
@@ -303,6 +306,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=0, help="conversations (default 64, quick 96)")
     parser.add_argument("--variants", default="a,b-default,b-off,c", help="comma list of a, b-default, b-off, c")
     parser.add_argument("--out", default=None, help="write the results as JSON here")
+    parser.add_argument("--timeout", type=int, default=0, help="seconds allowed per variant (0: no limit)")
     parser.add_argument("--fctune-override", action="append", default=[], help="extra key=value for (c)")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--model-dir", default=None, help=argparse.SUPPRESS)
