@@ -32,12 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-new-tokens", type=int, default=512, help="answer length limit (default 512)")
     parser.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default)")
     parser.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling mass when --temperature > 0")
-    parser.add_argument("--template", default="auto", choices=["auto", "own", "hermes"],
-                        help="chat template: as in training (model.template)")
-    parser.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"],
-                        help="weights dtype (default: fp32 on CPU, bf16 on GPU)")
-    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, ...")
-    parser.add_argument("--threads", type=int, default=0, help="CPU threads (default: physical cores)")
+    from fctune.models import add_runtime_arguments
+
+    add_runtime_arguments(parser)
 
 
 def load_tools(path: str | None) -> list[dict]:

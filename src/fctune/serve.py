@@ -22,12 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-new-tokens", type=int, default=512,
                         help="answer length when a request sets no max_tokens (default 512)")
     parser.add_argument("--max-model-len", type=int, help="context limit for prompt + answer (default: the model's)")
-    parser.add_argument("--template", default="auto", choices=["auto", "own", "hermes"],
-                        help="chat template: as in training (model.template)")
-    parser.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"],
-                        help="weights dtype (default: fp32 on CPU, bf16 on GPU)")
-    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, ...")
-    parser.add_argument("--threads", type=int, default=0, help="CPU threads (default: physical cores)")
+    from fctune.models import add_runtime_arguments
+
+    add_runtime_arguments(parser)
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
                         help="server log level (default info: one line per request)")
 
