@@ -43,21 +43,12 @@ def load_data_items(path: str | Path, limit: int = 0) -> list:
     assistant turn, id ``<row-id or line>:<turn>``, category from :func:`turn_kind`; the first
     ``limit`` items of each category when ``limit`` > 0. Raises :class:`DataError` (every problem
     as ``FILE:LINE: reason``)."""
-    from fctune.data.schema import DataErrors, iter_jsonl, schema_to_jsonschema
-    from fctune.data.validate import check_row
+    from fctune.data.schema import load_numbered_conversations, schema_to_jsonschema
     from fctune.formats import ToolCall
     from fctune.scoring import EvalItem, reference_answer
 
     items: list[EvalItem] = []
-    errors: list[DataError] = []
-    for line, obj in iter_jsonl(path):
-        if isinstance(obj, DataError):
-            errors.append(obj)
-            continue
-        conv, problems = check_row(obj)
-        if problems or conv is None:
-            errors.extend(DataError(str(path), line, reason) for reason in problems)
-            continue
+    for line, conv in load_numbered_conversations(path):
         tools = conv.get("tools") or []
         schemas = {t["function"]["name"]: schema_to_jsonschema(t["function"].get("parameters") or {}) for t in tools}
         row_id = conv.get("id")
@@ -70,8 +61,6 @@ def load_data_items(path: str | Path, limit: int = 0) -> list:
             items.append(EvalItem(
                 id=f"{row_id}:{turn}", category=turn_kind(messages, turn), messages=messages[:turn], tools=tools,
                 expected=reference_answer(calls, schemas) if calls else None, schemas=schemas, mode="reference"))
-    if errors:
-        raise DataErrors(errors)
     if not items:
         raise DataError(str(path), 1, "the file holds no assistant turns to evaluate")
     if limit > 0:

@@ -176,13 +176,9 @@ def load_training_conversations(path: str) -> tuple[list[tuple[int, dict]], str]
         from fctune.data.seed import seed_conversations
 
         return [(i + 1, c) for i, c in enumerate(seed_conversations())], "built-in seed set"
-    from fctune.data.schema import iter_jsonl, load_conversations
+    from fctune.data.schema import load_numbered_conversations
 
-    convs = load_conversations(path)
-    lines = [number for number, obj in iter_jsonl(path) if not isinstance(obj, Exception)]
-    if len(lines) != len(convs):
-        lines = list(range(1, len(convs) + 1))
-    return list(zip(lines, convs)), str(path)
+    return load_numbered_conversations(path), str(path)
 
 
 def render_samples(fmt: Any, conversations: Sequence[tuple[int, dict]], max_length: int, source: str = "") -> tuple[list[Any], list[dict]]:
