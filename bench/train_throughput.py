@@ -73,6 +73,7 @@ def make_data(n: int, out: Path, model_dir: Path) -> tuple[Path, dict]:
     """n synthetic conversations (realistic lengths) that fit MAX_LENGTH in every rendering used here."""
     from transformers import AutoTokenizer
 
+    from fctune.batching import Sample, merge_turns
     from fctune.data.schema import load_conversations, write_jsonl
     from fctune.formats import ChatFormat
 
@@ -82,7 +83,7 @@ def make_data(n: int, out: Path, model_dir: Path) -> tuple[Path, dict]:
     rows = load_conversations(synth_dir / "train.jsonl")
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
     fmt = ChatFormat(tokenizer)
-    kept, trained, lengths = [], 0, []
+    kept, trained, lengths, trees = [], 0, [], []
     for row in rows:
         items = fmt.render_training(row)
         whole = tokenizer.apply_chat_template(row["messages"], tools=row["tools"], tokenize=True)["input_ids"]
@@ -91,10 +92,13 @@ def make_data(n: int, out: Path, model_dir: Path) -> tuple[Path, dict]:
         kept.append(row)
         trained += sum(sum(it.trainable) for it in items)
         lengths.extend(len(it.input_ids) for it in items)
+        tree = merge_turns([Sample(it.input_ids, it.trainable) for it in items])
+        trees.append((len(tree), sum(d + 1 for d in tree.positions())))
         if len(kept) == n:
             break
     write_jsonl(out, kept)
-    return out, {"conversations": len(kept), "trained_tokens": trained, "fctune_sample_lengths": lengths}
+    return out, {"conversations": len(kept), "trained_tokens": trained, "turn_tokens": sum(lengths),
+                 "tree_tokens": sum(t for t, _ in trees), "fctune_sample_lengths": lengths, "fctune_trees": trees}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -221,20 +225,22 @@ def sgemm_rate(shape: str, tokens: int = 2048, repeats: int = 5) -> float:
     return flops / seconds
 
 
-def necessary_flops(shape: str, lengths: list[int], trained_tokens: int) -> float:
+def necessary_flops(shape: str, tokens: int, attended: float, trained_tokens: int) -> float:
     """Forward + backward of the frozen body with LoRA on real tokens, LM head only where loss is taken.
 
+    ``tokens``: the tokens that must be computed (each distinct prefix once: with prefix sharing the
+    turns of a conversation share theirs); ``attended``: the (query, key) pairs causal attention
+    needs, summed over tokens (n(n+1)/2 for a plain sequence of n; for a tree, each token's depth + 1).
     Frozen weights need no weight gradients: body linears cost 2N (forward) + 2N (input gradients)
-    per token; LoRA adapters 6 x their params; causal attention 4·t·d per token forward and twice
-    that backward; the tied head 2·V·d forward + 2·V·d input-gradient on trained positions only.
+    per token; LoRA adapters 6 x their params; attention 4·d per pair forward and twice that
+    backward; the tied head 2·V·d forward + 2·V·d input-gradient on trained positions only.
     """
     hidden, inter, layers, heads, kv, head_dim = SHAPES[shape]
     attn = heads * head_dim
     linear = layers * (hidden * attn + 2 * hidden * kv * head_dim + attn * hidden + 3 * hidden * inter)
     r = LORA["r"]
     lora = layers * r * ((hidden + attn) + 2 * (hidden + kv * head_dim) + (attn + hidden) + 3 * (hidden + inter))
-    tokens = sum(lengths)
-    attention = layers * 12 * attn * sum(n * (n + 1) / 2 for n in lengths)
+    attention = layers * 12 * attn * attended
     head = 4 * 151936 * hidden * trained_tokens
     return tokens * (4 * linear + 6 * lora) + attention + head
 
@@ -325,7 +331,7 @@ def main() -> None:
         shape = _shape_of(model_dir)
     data, info = make_data(n, work / "data.jsonl", model_dir)
     args.model_dir, args.data = str(model_dir), str(data)
-    report_info = {k: v for k, v in info.items() if k != "fctune_sample_lengths"}
+    report_info = {k: v for k, v in info.items() if not k.startswith("fctune_")}
     print(f"model {model_dir} ({shape}), {info['conversations']} conversations, "
           f"{info['trained_tokens']} trained tokens", flush=True)
 
@@ -351,8 +357,13 @@ def main() -> None:
     c = results.get("c", {})
     if "seconds" in c:
         summ = c["fctune_summary"]
-        assert summ["tokens"] == sum(info["fctune_sample_lengths"]), "(c) processed other samples than counted"
-        flops = necessary_flops(shape, info["fctune_sample_lengths"], summ["trained_tokens"])
+        if summ.get("prefix_sharing"):
+            tokens, attended = info["tree_tokens"], sum(a for _, a in info["fctune_trees"])
+        else:
+            lengths = info["fctune_sample_lengths"]
+            tokens, attended = sum(lengths), sum(n * (n + 1) / 2 for n in lengths)
+        assert summ["tokens"] == tokens, "(c) processed other samples than counted"
+        flops = necessary_flops(shape, tokens, attended, summ["trained_tokens"])
         report["c_flop_efficiency"] = flops / c["seconds"] / rate
         report["c_achieved_gflops"] = flops / c["seconds"] / 1e9
     _print_table(report)

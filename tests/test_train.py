@@ -130,6 +130,110 @@ def test_collate_selects_positions_before_trained_tokens():
     assert collate([a, a], False, 0)["attention_mask"] is None  # nothing padded: plain causal path
 
 
+def test_decision_weight_marks_the_first_token_of_each_trained_span():
+    a = Sample([1, 2, 3, 4, 5, 6, 7], [0, 0, 1, 1, 0, 1, 1])  # two trained spans (two turns)
+    b = Sample([8, 9, 10], [0, 1, 1])
+    assert (a.decisions, b.decisions) == (2, 1)
+    assert a.loss_weight(10.0) == 4 + 9 * 2 and a.loss_weight() == a.trained_tokens
+    for packing in (True, False):
+        batch = collate([a, b], packing, 0, decision_weight=10.0)
+        assert batch["weights"].tolist() == [10.0, 1.0, 10.0, 1.0, 10.0, 1.0]
+        assert collate([a, b], packing, 0)["weights"] is None
+
+
+def test_decision_weighted_loss_equals_weighted_full_logits_loss(tiny, seed_samples):
+    import torch
+    import torch.nn.functional as F
+
+    from fctune.loss import trained_token_loss
+
+    model = _lora(tiny[0])
+    w = 7.0
+    with torch.no_grad():
+        ours, _n = trained_token_loss(model, collate(seed_samples, True, 0, decision_weight=w))
+        expected = 0.0
+        for s in seed_samples:
+            logits = model(input_ids=torch.tensor([s.input_ids]), use_cache=False).logits[0].float()
+            for j in range(1, len(s.input_ids)):
+                if s.trainable[j]:
+                    nll = float(F.cross_entropy(logits[j - 1:j], torch.tensor([s.input_ids[j]])))
+                    expected += nll * (w if not s.trainable[j - 1] else 1.0)
+    assert float(ours) == pytest.approx(expected, rel=1e-5)
+    assert sum(s.loss_weight(w) for s in seed_samples) == sum(s.trained_tokens + (w - 1) * s.decisions
+                                                              for s in seed_samples)
+
+
+def _conversation_turns(fmt, n_convs=6):
+    """Per-turn samples of synthetic conversations with several assistant turns, grouped by conversation."""
+    from fctune.data.synth import generate
+
+    groups = []
+    rows = generate(60, seed=3, mix={"multi_step": 0.6, "ask_back": 0.2, "parallel": 0.2}, heldout=0).splits["train"]
+    for i, c in enumerate(rows):
+        rendered = fmt.render_training(c)
+        if len(rendered) > 1:
+            groups.append([Sample(r.input_ids, r.trainable, i + 1, r.turn) for r in rendered])
+    assert len(groups) >= n_convs, "the synthetic data must hold multi-turn conversations"
+    return groups[:n_convs]
+
+
+def test_merge_turns_stores_shared_prefixes_once(tiny):
+    from fctune.batching import merge_turns
+    from fctune.formats import ChatFormat
+
+    for turns in _conversation_turns(ChatFormat(tiny[1])):
+        merged = merge_turns(turns)
+        assert len(merged) < sum(len(t) for t in turns)
+        assert merged.trained_tokens == sum(t.trained_tokens for t in turns)
+        assert merged.decisions == sum(t.decisions for t in turns)
+        pos = merged.positions()
+        # every turn is a root-to-node path of the tree: walking parents from the node of its last token
+        # gives back its tokens, at its own positions
+        ends = {}
+        for k, t in enumerate(turns):
+            node = -1
+            for tok in t.input_ids:
+                node = next(j for j in range(len(merged)) if merged.parents[j] == node and merged.input_ids[j] == tok)
+            ends[k] = node
+        for k, t in enumerate(turns):
+            path, node = [], ends[k]
+            while node >= 0:
+                path.append(node)
+                node = merged.parents[node]
+            path.reverse()
+            assert [merged.input_ids[j] for j in path] == t.input_ids
+            assert [pos[j] for j in path] == list(range(len(t)))
+            visible = merged.visible()
+            assert visible[path[-1]].nonzero().flatten().tolist() == sorted(path)
+
+
+@pytest.mark.parametrize("packing", [False, True])
+def test_merged_turns_give_the_loss_and_gradients_of_separate_turns(tiny, packing):
+    import torch
+
+    from fctune.batching import merge_turns
+    from fctune.formats import ChatFormat
+    from fctune.loss import trained_token_loss
+
+    groups = _conversation_turns(ChatFormat(tiny[1]), 3)
+    separate = [t for g in groups for t in g]
+    merged = [merge_turns(g) for g in groups] + [separate[0]]  # trees beside a plain sample
+    separate = separate + [separate[0]]
+    model = _lora(tiny[0])
+    model.train()
+    results = []
+    for samples in (separate, merged):
+        model.zero_grad()
+        loss, n = trained_token_loss(model, collate(samples, packing, tiny[1].pad_token_id, decision_weight=3.0))
+        loss.backward()
+        results.append((float(loss.detach()), n, {k: p.grad.clone() for k, p in model.named_parameters() if p.requires_grad}))
+    (l_sep, n_sep, g_sep), (l_mer, n_mer, g_mer) = results
+    assert n_sep == n_mer
+    assert l_mer == pytest.approx(l_sep, rel=1e-5)
+    for name, grad in g_sep.items():  # summed (not averaged) gradients: compare against their scale
+        assert (g_mer[name] - grad).abs().max() <= 1e-4 * grad.abs().max(), name
+
+
 # ----------------------------------------------------------------------------------- the plan
 
 
@@ -200,7 +304,7 @@ def test_auto_token_budget_follows_memory(monkeypatch):
 
     qwen3_06b = SimpleNamespace(num_hidden_layers=28, hidden_size=1024, intermediate_size=3072)
     monkeypatch.setattr(t, "available_memory", lambda device: 21 << 30)  # a 24 GB box with the model loaded
-    assert auto_token_budget(qwen3_06b, "cpu", 4) == 2048
+    assert auto_token_budget(qwen3_06b, "cpu", 4) == 1024
     monkeypatch.setattr(t, "available_memory", lambda device: 6 << 30)
     small = auto_token_budget(qwen3_06b, "cpu", 4)
     assert 256 <= small < 1024 and small % 64 == 0

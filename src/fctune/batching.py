@@ -22,7 +22,9 @@ Two layouts turn a micro-batch into tensors: :func:`collate_packed` (padding-fre
 ``position_ids`` restart at 0 for each sample, ``attention_mask=None``; transformers builds a
 block-diagonal mask from them) and :func:`collate_padded` (right padding to the longest sample of
 the micro-batch). Both give the flat indices of the positions whose *next* token is trained and
-the ids to predict there, which is all the loss needs (:mod:`fctune.loss`).
+the ids to predict there, which is all the loss needs (:mod:`fctune.loss`), and, when
+``train.decision_weight`` is not 1, a weight per trained position (the first token of each
+assistant turn weighs ``decision_weight``, the others 1).
 """
 
 from __future__ import annotations
@@ -44,14 +46,86 @@ class Sample:
     line: int = 0
     """1-based line of the conversation in the data file (its index + 1 for built-in data)."""
     turn: int = 0
-    """Index of the trained assistant message in the conversation."""
+    """Index of the trained assistant message in the conversation (-1: all turns, merged)."""
+    parents: list[int] | None = None
+    """For a merged sample (:func:`merge_turns`): the index of each token's predecessor (-1 for the
+    first), so the tokens form a tree; ``None``: a plain sequence (predecessor ``j - 1``)."""
 
     def __len__(self) -> int:
         return len(self.input_ids)
 
+    def parent(self, j: int) -> int:
+        return self.parents[j] if self.parents is not None else j - 1
+
+    def positions(self) -> list[int]:
+        """Position ids: each token's depth in the tree (0, 1, 2, ... for a plain sequence)."""
+        if self.parents is None:
+            return list(range(len(self.input_ids)))
+        depth: list[int] = []
+        for p in self.parents:
+            depth.append(depth[p] + 1 if p >= 0 else 0)
+        return depth
+
+    def visible(self) -> Any:
+        """Bool matrix [n, n]: token i may attend to token j (j is i or one of its predecessors)."""
+        import torch
+
+        n = len(self.input_ids)
+        if self.parents is None:
+            return torch.ones((n, n), dtype=torch.bool).tril_()
+        rows = torch.zeros((n, n), dtype=torch.bool)
+        for i, p in enumerate(self.parents):
+            if p >= 0:
+                rows[i] = rows[p]
+            rows[i, i] = True
+        return rows
+
     @property
     def trained_tokens(self) -> int:
         return sum(self.trainable)
+
+    @property
+    def decisions(self) -> int:
+        """Trained spans: each starts at the first token of an assistant turn (call or text)."""
+        return sum(1 for j, keep in enumerate(self.trainable) if keep and (j == 0 or not self.trainable[self.parent(j)]))
+
+    def loss_weight(self, decision_weight: float = 1.0) -> float:
+        """Sum of the loss weights of this sample's trained tokens (the divisor's share)."""
+        return self.trained_tokens + (decision_weight - 1.0) * self.decisions
+
+
+def merge_turns(samples: Sequence[Sample]) -> Sample:
+    """One tree-shaped sample holding all turns of a conversation, each prefix computed once.
+
+    The samples of one conversation (one per assistant turn, each the exact inference prompt of
+    its turn plus the turn) share long prefixes: system prompt, tools, earlier turns. They are
+    merged into a token trie: shared prefixes are stored once, each sample's remainder hangs off
+    the point where it diverges (with Qwen3's template: the empty think block of the turn being
+    trained, which history turns do not carry). Attention follows the tree (:meth:`Sample.visible`)
+    and positions are depths, so every token sees exactly its own sample's prefix at its own
+    positions: the loss and gradients equal those of the separate samples (a token trained in one
+    sample and context in another is trained once), at the cost of the tree's tokens only.
+    """
+    assert samples, "merge_turns needs at least one sample"
+    if len(samples) == 1:
+        return samples[0]
+    ids: list[int] = []
+    trainable: list[int] = []
+    parents: list[int] = []
+    children: dict[tuple[int, int], int] = {}
+    for s in samples:
+        node = -1
+        for tok, keep in zip(s.input_ids, s.trainable):
+            nxt = children.get((node, tok))
+            if nxt is None:
+                nxt = len(ids)
+                children[(node, tok)] = nxt
+                ids.append(tok)
+                trainable.append(0)
+                parents.append(node)
+            trainable[nxt] |= keep
+            node = nxt
+    return Sample(ids, trainable, samples[0].line, -1, parents)
 
 
 @dataclass
@@ -138,7 +212,24 @@ def plan_epoch(lengths: Sequence[int], trained: Sequence[int], samples_per_step:
 # ------------------------------------------------------------------------------------- collation
 
 
-def collate_packed(samples: Sequence[Sample], device: Any = "cpu") -> dict[str, Any]:
+def _trained_positions(s: Sample, offset: int, decision_weight: float, select: list[int], targets: list[int],
+                       weights: list[float]) -> None:
+    """Append the flat index of each position whose next token is trained, that token, and its weight."""
+    for j in range(1, len(s.input_ids)):
+        if s.trainable[j]:
+            p = s.parent(j)
+            select.append(offset + p)
+            targets.append(s.input_ids[j])
+            weights.append(decision_weight if not s.trainable[p] else 1.0)
+
+
+def _weights(weights: list[float], decision_weight: float, device: Any) -> Any:
+    import torch
+
+    return None if decision_weight == 1.0 else torch.tensor(weights, dtype=torch.float32, device=device)
+
+
+def collate_packed(samples: Sequence[Sample], device: Any = "cpu", decision_weight: float = 1.0) -> dict[str, Any]:
     """One row without padding; ``position_ids`` restart per sample (use with ``use_cache=False``)."""
     import torch
 
@@ -146,25 +237,32 @@ def collate_packed(samples: Sequence[Sample], device: Any = "cpu") -> dict[str, 
     pos: list[int] = []
     select: list[int] = []
     targets: list[int] = []
+    weights: list[float] = []
     for s in samples:
-        offset = len(ids)
+        _trained_positions(s, len(ids), decision_weight, select, targets, weights)
         ids.extend(s.input_ids)
-        pos.extend(range(len(s.input_ids)))
-        for j in range(1, len(s.input_ids)):
-            if s.trainable[j]:
-                select.append(offset + j - 1)
-                targets.append(s.input_ids[j])
+        pos.extend(s.positions())
+    mask = None
+    if any(s.parents is not None for s in samples):  # trees: an explicit block-diagonal mask
+        mask = torch.zeros((1, 1, len(ids), len(ids)), dtype=torch.bool)
+        offset = 0
+        for s in samples:
+            mask[0, 0, offset:offset + len(s), offset:offset + len(s)] = s.visible()
+            offset += len(s)
+        mask = mask.to(device)
     return {
         "input_ids": torch.tensor([ids], dtype=torch.long, device=device),
         "position_ids": torch.tensor([pos], dtype=torch.long, device=device),
-        "attention_mask": None,
+        "attention_mask": mask,
         "select": torch.tensor(select, dtype=torch.long, device=device),
         "targets": torch.tensor(targets, dtype=torch.long, device=device),
+        "weights": _weights(weights, decision_weight, device),
         "tokens": len(ids),
     }
 
 
-def collate_padded(samples: Sequence[Sample], pad_id: int, device: Any = "cpu") -> dict[str, Any]:
+def collate_padded(samples: Sequence[Sample], pad_id: int, device: Any = "cpu",
+                   decision_weight: float = 1.0) -> dict[str, Any]:
     """Right padding to the longest sample of the micro-batch, with an attention mask."""
     import torch
 
@@ -173,23 +271,37 @@ def collate_padded(samples: Sequence[Sample], pad_id: int, device: Any = "cpu") 
     mask = torch.zeros((len(samples), width), dtype=torch.long)
     select: list[int] = []
     targets: list[int] = []
+    weights: list[float] = []
     for row, s in enumerate(samples):
         ids[row, : len(s)] = torch.tensor(s.input_ids, dtype=torch.long)
         mask[row, : len(s)] = 1
-        for j in range(1, len(s.input_ids)):
-            if s.trainable[j]:
-                select.append(row * width + j - 1)
-                targets.append(s.input_ids[j])
-    uniform = all(len(s) == width for s in samples)  # no padding: the plain causal path is faster
+        _trained_positions(s, row * width, decision_weight, select, targets, weights)
+    position_ids = None
+    if any(s.parents is not None for s in samples):  # trees: 4-D mask and depth positions
+        position_ids = torch.zeros((len(samples), width), dtype=torch.long)
+        # padding attends to itself only: no query row is empty (an all-masked row gives NaN)
+        full = torch.eye(width, dtype=torch.bool).expand(len(samples), 1, width, width).clone()
+        for row, s in enumerate(samples):
+            position_ids[row, : len(s)] = torch.tensor(s.positions(), dtype=torch.long)
+            full[row, 0, : len(s), : len(s)] = s.visible()
+        mask, uniform = full, False
+        position_ids = position_ids.to(device)
+    else:
+        uniform = all(len(s) == width for s in samples)  # no padding: the plain causal path is faster
     return {
         "input_ids": ids.to(device),
         "attention_mask": None if uniform else mask.to(device),
-        "position_ids": None,
+        "position_ids": position_ids,
         "select": torch.tensor(select, dtype=torch.long, device=device),
         "targets": torch.tensor(targets, dtype=torch.long, device=device),
+        "weights": _weights(weights, decision_weight, device),
         "tokens": sum(len(s) for s in samples),
     }
 
 
-def collate(samples: Sequence[Sample], packing: bool, pad_id: int, device: Any = "cpu") -> dict[str, Any]:
-    return collate_packed(samples, device) if packing else collate_padded(samples, pad_id, device)
+def collate(samples: Sequence[Sample], packing: bool, pad_id: int, device: Any = "cpu",
+            decision_weight: float = 1.0) -> dict[str, Any]:
+    """Tensors of one micro-batch; ``weights`` is ``None`` unless ``decision_weight`` != 1."""
+    if packing:
+        return collate_packed(samples, device, decision_weight)
+    return collate_padded(samples, pad_id, device, decision_weight)

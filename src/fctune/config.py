@@ -79,11 +79,16 @@ class TrainConfig:
     per_device_batch_size: int = 1
     """Samples per micro-batch in the original recipe; with token_budget > 0 micro-batches are built by tokens instead."""
     gradient_accumulation_steps: int = 8
-    """Effective batch = per_device_batch_size x this x processes (samples per optimizer step)."""
+    """Effective batch = per_device_batch_size x this x processes: samples per optimizer step (conversations
+    with prefix_sharing, else assistant turns)."""
     token_budget: int = 0
     """Max padded tokens per micro-batch (0: auto from the memory there is). Micro-batches fill to it from length-sorted buckets."""
     packing: bool = False
     """Padding-free packing (position ids restart per sample). Off by default: on CPU attention over a pack costs its full length squared, and length-grouped padding measured faster; on GPU with FlashAttention varlen packing wins."""
+    prefix_sharing: bool = True
+    """Merge the per-turn samples of a conversation into one token tree, so the shared prefix (system
+    prompt, tools, earlier turns) is computed once, not once per assistant turn. Same loss and
+    gradients; the unit of a batch becomes the conversation, as in the original recipe."""
     learning_rate: float = 1e-4
     """Peak learning rate."""
     optimizer: str = "adamw"
@@ -96,6 +101,11 @@ class TrainConfig:
     """AdamW beta2."""
     max_grad_norm: float = 1.0
     """Gradient clipping (0: off)."""
+    decision_weight: float = 1.0
+    """Loss weight of the first trained token of each assistant turn: the token that decides between
+    a tool call and a text reply (1: plain token mean). A call is ~40 trained tokens and the decision
+    one of them, so a short run learns the format long before it learns when not to call; a weight
+    of ~10 makes the decision count (docs/training.md). The loss is the weighted mean."""
     lr_scheduler: str = "cosine"
     """Schedule after warm-up: ``cosine``, ``linear`` or ``constant``."""
     warmup_ratio: float = 0.03
@@ -315,6 +325,7 @@ def validate(cfg: Config) -> None:
         (cfg.train.gradient_accumulation_steps > 0, "train.gradient_accumulation_steps must be > 0"),
         (cfg.train.token_budget >= 0, "train.token_budget must be >= 0"),
         (cfg.train.learning_rate > 0, "train.learning_rate must be > 0"),
+        (cfg.train.decision_weight > 0, "train.decision_weight must be > 0"),
         (cfg.train.optimizer in ("adamw",), "train.optimizer must be 'adamw'"),
         (cfg.train.lr_scheduler in ("cosine", "linear", "constant"), "train.lr_scheduler must be cosine, linear or constant"),
         (0.0 <= cfg.train.warmup_ratio < 1.0, "train.warmup_ratio must be in [0, 1)"),

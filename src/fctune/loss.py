@@ -40,28 +40,33 @@ def body_and_head(model: Any) -> tuple[Any, Any]:
     return body, head
 
 
-def _head_nll(hidden: Any, weight: Any, bias: Any, targets: Any, softcap: float | None) -> Any:
+def _head_nll(hidden: Any, weight: Any, bias: Any, targets: Any, softcap: float | None, row_weights: Any = None) -> Any:
     import torch
     import torch.nn.functional as F
 
     logits = F.linear(hidden, weight, bias).float()
     if softcap:
         logits = torch.tanh(logits / softcap) * softcap
-    return F.cross_entropy(logits, targets, reduction="sum")
+    if row_weights is None:
+        return F.cross_entropy(logits, targets, reduction="sum")
+    return (F.cross_entropy(logits, targets, reduction="none") * row_weights).sum()
 
 
-def head_loss(hidden: Any, head: Any, targets: Any, softcap: float | None = None, chunk_rows: int = CHUNK_ROWS) -> Any:
-    """Summed cross-entropy of ``head(hidden)`` against ``targets`` (rows x hidden -> scalar), fp32 logits."""
+def head_loss(hidden: Any, head: Any, targets: Any, softcap: float | None = None, chunk_rows: int = CHUNK_ROWS,
+              row_weights: Any = None) -> Any:
+    """Summed (optionally row-weighted) cross-entropy of ``head(hidden)`` against ``targets``
+    (rows x hidden -> scalar), fp32 logits."""
     import torch
     from torch.utils.checkpoint import checkpoint
 
     weight, bias = head.weight, getattr(head, "bias", None)
     if hidden.shape[0] <= chunk_rows:
-        return _head_nll(hidden, weight, bias, targets, softcap)
+        return _head_nll(hidden, weight, bias, targets, softcap, row_weights)
     total = hidden.new_zeros((), dtype=torch.float32)
     for start in range(0, hidden.shape[0], chunk_rows):
         part = slice(start, start + chunk_rows)
-        total = total + checkpoint(_head_nll, hidden[part], weight, bias, targets[part], softcap, use_reentrant=False)
+        w = None if row_weights is None else row_weights[part]
+        total = total + checkpoint(_head_nll, hidden[part], weight, bias, targets[part], softcap, w, use_reentrant=False)
     return total
 
 
@@ -70,8 +75,8 @@ def trained_token_loss(model: Any, batch: dict[str, Any]) -> tuple[Any, int]:
 
     ``batch`` comes from :func:`fctune.batching.collate`: ``input_ids``, ``attention_mask`` or
     ``None`` (packed), ``position_ids`` or ``None``, ``select`` (flat indices of positions whose next
-    token is trained) and ``targets`` (those next tokens). Divide by the trained tokens of the
-    whole optimizer step to get the token-mean loss.
+    token is trained), ``targets`` (those next tokens) and ``weights`` (``None``: all 1). Divide by
+    the summed weights of the whole optimizer step to get the (weighted) token-mean loss.
     """
     body, head = body_and_head(model)
     out = body(input_ids=batch["input_ids"], attention_mask=batch.get("attention_mask"),
@@ -80,4 +85,4 @@ def trained_token_loss(model: Any, batch: dict[str, Any]) -> tuple[Any, int]:
     rows = hidden.reshape(-1, hidden.shape[-1]).index_select(0, batch["select"])
     config = getattr(unwrap_causal_lm(model), "config", None)
     softcap = getattr(config, "final_logit_softcapping", None)
-    return head_loss(rows, head, batch["targets"], softcap), int(batch["targets"].numel())
+    return head_loss(rows, head, batch["targets"], softcap, row_weights=batch.get("weights")), int(batch["targets"].numel())

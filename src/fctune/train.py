@@ -8,8 +8,11 @@ The loop is ours (not a Trainer), because its two speed-ups need control of the 
 * the LM head and the loss only on trained positions (:mod:`fctune.loss`).
 
 Samples come from :class:`fctune.formats.ChatFormat` (one per assistant turn, its prefix the
-inference prompt of that turn). The loss of a step is the mean over all trained tokens of the step,
-whatever the micro-batch cut and the number of processes.
+inference prompt of that turn); with ``train.prefix_sharing`` (default) the turns of a conversation
+are merged into one token tree, so their shared prefix is computed once
+(:func:`fctune.batching.merge_turns`). The loss of a step is the mean over all trained tokens of
+the step (weighted by ``train.decision_weight``), whatever the micro-batch cut and the number of
+processes.
 
 Several processes (``torchrun`` / ``accelerate launch``) run data-parallel: every process computes
 the same seeded plan and takes its own share of each step; the LoRA gradients are summed once per
@@ -35,8 +38,9 @@ from fctune.errors import DataError, FctuneError
 
 CHECKPOINT_PREFIX = "checkpoint-"
 STATE_FILE = "trainer_state.pt"
-CPU_BUDGET_CAP = 2048
-"""Largest automatic micro-batch on CPU: bigger gains no GEMM efficiency there and costs memory."""
+CPU_BUDGET_CAP = 1024
+"""Largest automatic micro-batch on CPU: 1,024 tokens already keep the GEMMs efficient; 2,048 measured
+no faster and doubled the activation memory (docs/training.md)."""
 GPU_BUDGET_CAP = 16384
 """Largest automatic micro-batch on GPU."""
 MEMORY_FRACTION = 0.8
@@ -181,9 +185,13 @@ def load_training_conversations(path: str) -> tuple[list[tuple[int, dict]], str]
     return load_numbered_conversations(path), str(path)
 
 
-def render_samples(fmt: Any, conversations: Sequence[tuple[int, dict]], max_length: int, source: str = "") -> tuple[list[Any], list[dict]]:
-    """Samples (one per assistant turn) and the skipped ones (``{"line", "turn", "tokens"}``), never truncated."""
-    from fctune.batching import Sample
+def render_samples(fmt: Any, conversations: Sequence[tuple[int, dict]], max_length: int, source: str = "",
+                   share_prefixes: bool = False) -> tuple[list[Any], list[dict]]:
+    """Samples and the skipped turns (``{"line", "turn", "tokens"}``), never truncated.
+
+    One sample per assistant turn; with ``share_prefixes`` the kept turns of each conversation are
+    merged into one tree-shaped sample (:func:`fctune.batching.merge_turns`)."""
+    from fctune.batching import Sample, merge_turns
 
     samples: list[Sample] = []
     skipped: list[dict] = []
@@ -192,11 +200,16 @@ def render_samples(fmt: Any, conversations: Sequence[tuple[int, dict]], max_leng
             rendered = fmt.render_training(conv)
         except FctuneError as exc:
             raise DataError(source or "data", line, str(exc)) from None
+        kept = []
         for r in rendered:
             if len(r.input_ids) > max_length:
                 skipped.append({"line": line, "turn": r.turn, "tokens": len(r.input_ids)})
                 continue
-            samples.append(Sample(r.input_ids, r.trainable, line, r.turn))
+            kept.append(Sample(r.input_ids, r.trainable, line, r.turn))
+        if share_prefixes and kept:
+            samples.append(merge_turns(kept))
+        else:
+            samples.extend(kept)
     return samples, skipped
 
 
@@ -247,7 +260,7 @@ def auto_token_budget(model_config: Any, device: str, dtype_bytes: int, processe
                       gradient_checkpointing: bool = False) -> int:
     """``min(cap, 0.8 x free memory / processes / bytes_per_token)``, a multiple of 64, at least 256.
 
-    Caps: 2,048 tokens on CPU, 16,384 on GPU. Gradient checkpointing keeps ~1/4 of the activations.
+    Caps: 1,024 tokens on CPU, 16,384 on GPU. Gradient checkpointing keeps ~1/4 of the activations.
     """
     per_token = bytes_per_token(model_config, dtype_bytes) // (4 if gradient_checkpointing else 1)
     free = available_memory(device) * MEMORY_FRACTION / max(1, processes_here)
@@ -408,6 +421,14 @@ def _say(dist_info: Dist, *parts: Any) -> None:
         print(*parts, flush=True)
 
 
+def step_loss_weight(step: Any, samples: Sequence[Any], decision_weight: float) -> float:
+    """The loss divisor of an optimizer step: summed token weights of all its samples, every process's
+    (its trained tokens when ``decision_weight`` is 1)."""
+    if decision_weight == 1.0:
+        return float(step.trained_tokens)
+    return sum(samples[i].loss_weight(decision_weight) for share in step.micro_batches for mb in share for i in mb)
+
+
 def evaluate_loss(model: Any, samples: Sequence[Any], budget: int, packing: bool, pad_id: int, device: str,
                   dist_info: Dist) -> tuple[float, int]:
     """Token-mean loss over ``samples`` (no grad, dropout off); processes share the work."""
@@ -561,12 +582,13 @@ def _train(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: st
     fmt = ChatFormat(tokenizer, template=cfg.model.template, enable_thinking=cfg.model.enable_thinking)
     model.config.use_cache = False
     convs, source = load_training_conversations(cfg.data.train_file)
-    samples, skipped = render_samples(fmt, convs, cfg.data.max_length, source)
+    share = cfg.train.prefix_sharing
+    samples, skipped = render_samples(fmt, convs, cfg.data.max_length, source, share)
     valid_samples: list[Any] = []
     valid_skipped: list[dict] = []
     if cfg.data.valid_file:
         vconvs, vsource = load_training_conversations(cfg.data.valid_file)
-        valid_samples, valid_skipped = render_samples(fmt, vconvs, cfg.data.max_length, vsource)
+        valid_samples, valid_skipped = render_samples(fmt, vconvs, cfg.data.max_length, vsource, share)
     if not samples:
         raise DataError(source, 1, f"every sample is longer than data.max_length={cfg.data.max_length} tokens")
     if skipped:
@@ -587,6 +609,10 @@ def _train(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: st
                           target_modules=list(cfg.lora.target_modules),
                           modules_to_save=list(cfg.lora.modules_to_save) or None, task_type="CAUSAL_LM")
     model = get_peft_model(model, lora)
+    if device == "cpu":
+        from fctune.fast_dropout import use_fast_dropout
+
+        use_fast_dropout(model)
     if tc.gradient_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     params = [p for p in model.parameters() if p.requires_grad]
@@ -620,7 +646,8 @@ def _train(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: st
     steps_per_epoch = math.ceil(len(samples) / samples_per_step)
     total_steps = tc.max_steps if tc.max_steps > 0 else math.ceil(tc.num_epochs * steps_per_epoch)
     warmup_steps = math.ceil(tc.warmup_ratio * total_steps)
-    _say(dist_info, f"{len(samples)} samples (one per assistant turn) from {len(convs)} conversations of {source}; "
+    unit = "one per conversation, turns sharing prefixes" if share else "one per assistant turn"
+    _say(dist_info, f"{len(samples)} samples ({unit}) from {len(convs)} conversations of {source}; "
                     f"{samples_per_step} samples per optimizer step, {steps_per_epoch} steps per epoch, "
                     f"{total_steps} steps; micro-batches up to {budget} tokens "
                     f"({'packed' if packing else 'padded to the longest of each'}); "
@@ -682,7 +709,7 @@ def _train(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: st
 
         bar = tqdm(total=total_steps, initial=step, unit="step", dynamic_ncols=True, desc="train")
     loop_start = time.time()
-    interval = {"loss": 0.0, "trained": 0, "tokens": 0, "t": time.time()}
+    interval = {"loss": 0.0, "weight": 0.0, "tokens": 0, "t": time.time()}
     last_valid_step = -1
     valid_loss = None
     loss_value = float("nan")
@@ -711,12 +738,13 @@ def _train(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: st
             plan = plan_epoch(lengths, trained, samples_per_step, budget, tc.seed, epoch, dist_info.world_size, packing)
         while step_in_epoch < len(plan.steps) and step < total_steps:
             current = plan.steps[step_in_epoch]
+            divisor = step_loss_weight(current, samples, tc.decision_weight)
             lr = scheduler.get_last_lr()[0]
             loss_acc, my_tokens = torch.zeros((), dtype=torch.float32, device=device), 0
             for mb in current.for_rank(dist_info.rank):
-                batch = collate([samples[i] for i in mb], packing, pad_id, device)
+                batch = collate([samples[i] for i in mb], packing, pad_id, device, tc.decision_weight)
                 loss, _n = trained_token_loss(model, batch)
-                (loss / current.trained_tokens).backward()
+                (loss / divisor).backward()
                 loss_acc += loss.detach()
                 my_tokens += batch["tokens"]
             _all_reduce_grads(params, dist_info)
@@ -728,18 +756,18 @@ def _train(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: st
             optimizer.zero_grad(set_to_none=True)
             step += 1
             step_in_epoch += 1
-            loss_value = loss_sum / current.trained_tokens
+            loss_value = loss_sum / divisor
             tokens_total += int(step_tokens)
             trained_total += current.trained_tokens
             interval["loss"] += loss_sum
-            interval["trained"] += current.trained_tokens
+            interval["weight"] += divisor
             interval["tokens"] += int(step_tokens)
             if step % max(1, tc.logging_steps) == 0 or step == total_steps:
                 now = time.time()
                 rate = interval["tokens"] / max(1e-9, now - interval["t"])
                 elapsed = elapsed_before + now - loop_start
                 rec = {"step": step, "epoch": round(epoch_progress(), 4),
-                       "loss": interval["loss"] / max(1, interval["trained"]), "lr": lr,
+                       "loss": interval["loss"] / max(1e-9, interval["weight"]), "lr": lr,
                        "tokens": tokens_total, "trained_tokens": trained_total,
                        "tokens_per_s": round(rate, 1), "elapsed": round(elapsed, 3)}
                 log.write(rec)
@@ -749,7 +777,7 @@ def _train(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: st
                 else:
                     _say(dist_info, f"step {step}/{total_steps} epoch {rec['epoch']:.2f} loss {rec['loss']:.4f} "
                                     f"lr {lr:.2e} {rate:.0f} tok/s eta {_fmt_time(eta)}")
-                interval = {"loss": 0.0, "trained": 0, "tokens": 0, "t": now}
+                interval = {"loss": 0.0, "weight": 0.0, "tokens": 0, "t": now}
             if bar is not None:
                 bar.update(1)
             if tc.eval_steps > 0 and step % tc.eval_steps == 0:
@@ -788,7 +816,8 @@ def _train(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: st
             "steps": step, "epochs": round(step / max(1, steps_per_epoch), 4),
             "conversations": len(convs), "samples": len(samples), "samples_per_step": samples_per_step,
             "skipped": {"count": len(skipped), "lines": skipped_lines, "samples": skipped},
-            "token_budget": budget, "packing": packing,
+            "token_budget": budget, "packing": packing, "prefix_sharing": share,
+            "decision_weight": tc.decision_weight,
             "tokens": tokens_total, "trained_tokens": trained_total,
             "tokens_per_s": round(tokens_total / max(1e-9, train_time), 1),
             "trained_tokens_per_s": round(trained_total / max(1e-9, train_time), 1),

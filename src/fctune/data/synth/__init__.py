@@ -37,6 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--split", default="90,5,5", metavar="TRAIN,VALID,TEST", help="split proportions (default 90,5,5)")
     parser.add_argument("--optional-rate", type=float, default=0.6, metavar="P",
                         help="probability that an optional parameter a phrasing can express is given (default 0.6)")
+    parser.add_argument("--preface-rate", type=float, default=0.3, metavar="P",
+                        help="probability that a call turn starts with a short text before the calls (default 0.3)")
     parser.add_argument("--max-tool-chars", type=int, default=2800, metavar="C",
                         help="cap on the JSON size of the tools offered in one row; the called tools always stay "
                         "(default 2800, ~99%% of rows within 1024 Qwen3 tokens; raise it for more distractors)")
@@ -64,17 +66,20 @@ def run(args: argparse.Namespace) -> int:
     langs = [x.strip() for x in args.lang.split(",") if x.strip()]
     mix = parse_mix(args.mix)
     split = parse_split(args.split)
-    if not 0 <= args.optional_rate <= 1:
-        raise FctuneError("--optional-rate must be between 0 and 1")
+    for flag, value in (("--optional-rate", args.optional_rate), ("--preface-rate", args.preface_rate)):
+        if not 0 <= value <= 1:
+            raise FctuneError(f"{flag} must be between 0 and 1, got {value}")
     schemas = load_tool_file(args.tools) if args.tools else None
     result = _generate(args.n, args.seed, langs=langs, user_schemas=schemas, mix=mix, heldout=args.heldout,
-                       split=split, optional_rate=args.optional_rate, max_tool_chars=args.max_tool_chars)
+                       split=split, optional_rate=args.optional_rate, max_tool_chars=args.max_tool_chars,
+                       preface_rate=args.preface_rate)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for name, rows in result.splits.items():
         write_jsonl(out / f"{name}.jsonl", rows)
     recorded = {"n": args.n, "seed": args.seed, "lang": langs, "tools": args.tools, "mix": {k: round(v, 6) for k, v in mix.items()},
                 "heldout": args.heldout, "split": [round(x, 6) for x in split], "optional_rate": args.optional_rate,
+                "preface_rate": args.preface_rate,
                 "max_tool_chars": args.max_tool_chars}
     man = manifest(result, recorded)
     (out / "manifest.json").write_text(json.dumps(man, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

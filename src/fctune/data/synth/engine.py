@@ -12,7 +12,7 @@ from typing import Any
 
 from fctune.data.synth.builtin import builtin_tools
 from fctune.data.synth.catalog import Tool
-from fctune.data.synth.kinds import KINDS, MAX_TOOL_CHARS, Builder, Meta
+from fctune.data.synth.kinds import KINDS, MAX_TOOL_CHARS, PREFACE_RATE, Builder, Meta
 from fctune.data.synth.values import Ctx, Pools
 from fctune.errors import FctuneError
 
@@ -174,7 +174,7 @@ def _generate_rows(builder: Builder, n: int, mix: dict[str, float], langs: list[
 def generate(n: int, seed: int = 0, langs: list[str] | tuple[str, ...] = ("zh", "en"), user_schemas: list[dict] | None = None,
              mix: dict[str, float] | None = None, heldout: int = 12, split: tuple[float, float, float] = DEFAULT_SPLIT,
              optional_rate: float = 0.6, heldout_rows: int | None = None,
-             max_tool_chars: int = MAX_TOOL_CHARS) -> SynthResult:
+             max_tool_chars: int = MAX_TOOL_CHARS, preface_rate: float = PREFACE_RATE) -> SynthResult:
     """Generate ``n`` conversations split into train/valid/test, plus extra test rows for the
     held-out tools (``heldout_rows``, default ``max(4 * heldout, 5 % of n)``).
 
@@ -197,7 +197,7 @@ def generate(n: int, seed: int = 0, langs: list[str] | tuple[str, ...] = ("zh", 
     train_tools = [t for t in catalog if t.name not in held] + users
     all_tools = catalog + users
 
-    builder = Builder(train_tools, optional_rate, max_tool_chars=max_tool_chars)
+    builder = Builder(train_tools, optional_rate, max_tool_chars=max_tool_chars, preface_rate=preface_rate)
     seen: set[str] = set()
     rows, metas = _generate_rows(builder, n, mix, langs, _Rotation(train_tools, master), master, pools, seen)
 
@@ -213,7 +213,7 @@ def generate(n: int, seed: int = 0, langs: list[str] | tuple[str, ...] = ("zh", 
     if held:
         extra = heldout_rows if heldout_rows is not None else max(4 * len(held), int(math.ceil(0.05 * n)))
         held_tools = [t for t in catalog if t.name in held]
-        hb = Builder(all_tools, optional_rate, max_tool_chars=max_tool_chars)
+        hb = Builder(all_tools, optional_rate, max_tool_chars=max_tool_chars, preface_rate=preface_rate)
         hrows, hmetas = _generate_rows(hb, extra, HELDOUT_MIX, langs, _Rotation(held_tools, master), master, pools, seen)
         splits["test"] += hrows
         split_metas["test"] += hmetas

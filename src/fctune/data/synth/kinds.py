@@ -17,6 +17,10 @@ KINDS = ("single", "choose", "parallel", "multi_step", "no_call", "ask_back")
 # Offered schemas are kept under this many JSON characters (called tools always stay): about 800
 # Qwen3 tokens, so that with the chat template and the messages ~99 % of rows fit in 1024 tokens.
 MAX_TOOL_CHARS = 2800
+# Share of call turns that carry a short text before the calls ("Sure, I'll check the weather.").
+# Kept low: with text first, a small model postpones the call/no-call decision past a sentence it
+# writes itself and then talks itself into a call where none fits (measured on SmolLM2-135M).
+PREFACE_RATE = 0.3
 # Tools that set one piece of state: asking for two settings at once makes no sense.
 NO_REPEAT = {"music.set_volume", "home.set_thermostat", "music.play_track", "music.play_genre"}
 # Tools that could answer almost any information request: never offered in "no tool can do this" rows.
@@ -255,8 +259,9 @@ class Builder:
     """Builds conversations from a set of available tools (held-out tools are simply not given)."""
 
     def __init__(self, tools: list[Tool], optional_rate: float = 0.6, chains: list[Chain] | None = None,
-                 max_tool_chars: int = MAX_TOOL_CHARS):
+                 max_tool_chars: int = MAX_TOOL_CHARS, preface_rate: float = PREFACE_RATE):
         self.tools = list(tools)
+        self.preface_rate = preface_rate
         self.max_tool_chars = max_tool_chars
         self.size = {t.name: len(json.dumps(t.schema, ensure_ascii=False)) for t in self.tools}
         self.by_name = {t.name: t for t in self.tools}
@@ -361,7 +366,7 @@ class Builder:
     # ------------------------------------------------------------------ messages
 
     def preface(self, c: Ctx, tools: list[Tool]) -> str:
-        if c.rng.random() < 0.45:
+        if c.rng.random() >= self.preface_rate:
             return ""
         if len(tools) > 1:
             return c.rng.choice(PH.PREFACE_MANY[c.lang]).replace("{n}", str(len(tools)))
@@ -658,7 +663,7 @@ class Builder:
         req = Req(t1, text, tpl.vp, args1, surfaces, slot_first=src.startswith("{"))
         msgs = [{"role": "user", "content": self.wrap(c, req, domain=t2.domain)}, self.call_msg(c, [(t1, args1)]),
                 self.tool_msg(t1, r1)]
-        mid = "" if c.rng.random() < 0.5 else c.rng.choice(PH.MID[c.lang]).replace("{cap}", self.cap(c, t2))
+        mid = "" if c.rng.random() >= self.preface_rate else c.rng.choice(PH.MID[c.lang]).replace("{cap}", self.cap(c, t2))
         msgs.append(self.call_msg(c, [(t2, args2)], content=mid))
         variant = "chain_call"
         if c.rng.random() < 0.85:
