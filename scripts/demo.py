@@ -34,7 +34,7 @@ def main() -> None:
     parser.add_argument("--out", default="demo-out", help="output directory")
     parser.add_argument("--config", default="configs/demo-smollm2.yaml", help="training config")
     parser.add_argument("--n", type=int, default=1500, help="synthetic conversations to generate")
-    parser.add_argument("--mix", default="no_call=0.4,ask_back=0.05", help="conversation kinds (fctune data synth --mix)")
+    parser.add_argument("--mix", default="no_call=0.65,ask_back=0.05", help="conversation kinds (fctune data synth --mix)")
     parser.add_argument("--eval-limit", type=int, default=25, help="items per category of the test split")
     parser.add_argument("--bfcl-limit", type=int, default=40, help="items per BFCL category")
     parser.add_argument("overrides", nargs="*", help="extra key=value overrides for training")
@@ -43,9 +43,11 @@ def main() -> None:
     data, adapter = out / "data", out / "adapter"
     start = time.monotonic()
 
-    # English only: SmolLM2 is an English model; short tool lists keep CPU steps short.
+    # English only: SmolLM2 is an English model; short tool lists keep CPU steps short (and most
+    # rows offer one or two tools, as BFCL's simple and irrelevance items do).
+    # No text before calls: the first token of a turn is the call/no-call decision (docs/training.md).
     fctune("data", "synth", "--n", str(args.n), "--seed", "0", "--lang", "en", "--mix", args.mix,
-           "--max-tool-chars", "1000", "--out", str(data))
+           "--max-tool-chars", "600", "--preface-rate", "0", "--out", str(data))
     fctune("data", "validate", str(data / "train.jsonl"))
     fctune("train", args.config, f"data.train_file={data / 'train.jsonl'}", f"data.valid_file={data / 'valid.jsonl'}",
            f"train.output_dir={adapter}", *args.overrides)

@@ -129,3 +129,34 @@ def test_sampling_is_seeded_and_empty_input(model, fmt):
     assert generate(model, fmt, [], progress=False) == []
     with pytest.raises(ValueError):
         generate(model, fmt, prompts, max_new_tokens=0)
+
+
+def test_first_token_decision_follows_probability_mass():
+    import torch
+
+    from fctune.generate import decide_first_token
+
+    call = 3
+    logits = torch.log(torch.tensor([
+        [0.10, 0.10, 0.10, 0.30, 0.10, 0.10, 0.10, 0.10],  # call is the likeliest token, P 0.3: reply
+        [0.05, 0.05, 0.05, 0.60, 0.05, 0.05, 0.10, 0.05],  # P 0.6: call (greedy agrees)
+        [0.50, 0.05, 0.05, 0.20, 0.05, 0.05, 0.05, 0.05],  # P 0.2, greedy replies anyway
+    ]))
+    greedy = logits.argmax(-1)
+    picked, p_call, changes = decide_first_token(logits, greedy, call, 0.5)
+    assert picked.tolist() == [0, call, 0]
+    assert [round(p, 2) for p in p_call] == [0.3, 0.6, 0.2]
+    assert changes == ["reply", "", ""]
+    picked, _, changes = decide_first_token(logits, greedy, call, 0.15)
+    assert picked.tolist() == [call, call, call] and changes == ["", "", "call"]
+
+
+def test_call_start_id_is_the_first_trained_token_of_a_call(qwen3_tokenizer_dir):
+    from transformers import AutoTokenizer
+
+    from fctune.formats import ChatFormat
+
+    for template in ("auto", "hermes"):  # a fresh tokenizer each: ChatFormat sets its template on it
+        f = ChatFormat(AutoTokenizer.from_pretrained(str(qwen3_tokenizer_dir)), template=template)
+        assert f.tokenizer.decode([f.call_start_id]).startswith("<tool_call>"[:1])
+        assert f.encode("<tool_call>")[0] == f.call_start_id

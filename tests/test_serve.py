@@ -373,6 +373,34 @@ def test_engine_cancel_and_limits(engine):
     assert engine.max_new_tokens_for(prompt, None) == 40
 
 
+@pytest.mark.slow
+def test_call_decision_by_probability_mass(engine):
+    """A call opens only when the model gives it at least ``call_threshold``; stream and batch agree."""
+    from fctune.generate import generate
+    from fctune.serving.engine import Engine, SamplingParams
+
+    prompt = engine.prompt(_user(ASK_TWO), TOOLS, "auto")
+    plain = generate(engine.model, engine.fmt, [prompt.ids], 40, progress=False)[0]
+    ruled = generate(engine.model, engine.fmt, [prompt.ids], 40, progress=False, call_threshold=0.5)[0]
+    p = ruled.call_probability
+    assert plain.call_probability is None and 0.0 < p < 1.0
+    assert ruled.token_ids[0] == engine.fmt.call_start_id == plain.token_ids[0] and p >= 0.5 and ruled.decision == ""
+    assert engine.run(prompt, SamplingParams(max_new_tokens=40)).reply.tool_calls
+    strict = Engine(engine.model, engine.fmt, max_model_len=600, call_threshold=min(1.0, p * 1.001 + 1e-6))
+    params = SamplingParams(max_new_tokens=40)
+    whole = strict.run(prompt, params)
+    streamed = strict.run(prompt, params, lambda _event: None)
+    assert not whole.reply.tool_calls and whole.reply == streamed.reply
+    blocked = generate(engine.model, engine.fmt, [prompt.ids], 40, progress=False, call_threshold=strict.call_threshold)
+    assert blocked[0].decision == "reply" and blocked.stats.forced_replies == 1
+    assert blocked[0].token_ids[0] != engine.fmt.call_start_id
+    # a forced prefix (tool_choice required) is not a decision: the call goes on
+    required = strict.prompt(_user(ASK_TWO), TOOLS, "required")
+    assert strict.run(required, params).reply.tool_calls
+    with pytest.raises(Exception, match="between 0 and 1"):
+        Engine(engine.model, engine.fmt, call_threshold=1.5)
+
+
 # ---------------------------------------------------------------------------------------------
 # The server
 # ---------------------------------------------------------------------------------------------

@@ -207,7 +207,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"fctune chat: loading {args.model}" + (f" + adapter {args.adapter}" if args.adapter else ""),
           file=sys.stderr, flush=True)
     engine = Engine.load(args.model, args.adapter, dtype=args.dtype, device=args.device, template=args.template,
-                         default_max_new_tokens=args.max_new_tokens)
+                         default_max_new_tokens=args.max_new_tokens, call_threshold=args.call_threshold)
     if sys.stdin.isatty():
         try:
             import readline  # noqa: F401 - line editing and history for input()

@@ -20,6 +20,7 @@ from typing import Any, Callable, Sequence
 
 from fctune.config import add_config_arguments, config_from_args
 from fctune.errors import DataError, FctuneError
+from fctune.generate import DEFAULT_CALL_THRESHOLD
 
 DATA_CATEGORIES = ("single", "parallel", "multi_step", "no_call", "final_answer")
 
@@ -161,11 +162,14 @@ def run_eval(model: str | None = None, adapter: str | None = None, compare: bool
              bfcl: str | Sequence[str] | None = None, responses: str | None = None, out: str | Path | None = None,
              limit: int = 0, batch_size: int = 16, max_new_tokens: int = 256, template: str = "auto",
              enable_thinking: bool = False, dtype: str = "auto", device: str = "auto", num_threads: int = 0,
-             progress: bool = True, log: Callable[[str], None] | None = None) -> dict[str, Any]:
+             progress: bool = True, log: Callable[[str], None] | None = None,
+             call_threshold: float = DEFAULT_CALL_THRESHOLD) -> dict[str, Any]:
     """Evaluate and return the report dict (also written into ``out`` when given).
 
     ``compare=True`` (needs ``adapter``) runs the base model (adapter disabled) and the tuned one
     in one go; ``responses`` scores texts from a JSONL file instead of generating (no model).
+    ``call_threshold``: the call/no-call decision of greedy answers (:func:`fctune.generate.decide_first_token`;
+    0: plain greedy); how often it changed the greedy answer is in each run's ``generation`` stats.
     The report's ``runs`` maps ``base`` / ``tuned`` / ``responses`` to per-run summaries
     (:func:`fctune.report.summarize_run`); with two runs ``delta`` holds tuned minus base accuracy.
     """
@@ -217,12 +221,16 @@ def run_eval(model: str | None = None, adapter: str | None = None, compare: bool
         variants = (["base", "tuned"] if compare else ["tuned" if adapter else "base"])
         for label in variants:
             say(f"{label}: generating {len(items)} answer(s) ({source})")
+            kw = dict(progress=progress, desc=label, call_threshold=call_threshold)
             if label == "base" and adapter:
                 with net.disable_adapter():
-                    gens = generate(net, fmt, prompts, max_new_tokens, batch_size, progress=progress, desc=label)
+                    gens = generate(net, fmt, prompts, max_new_tokens, batch_size, **kw)
             else:
-                gens = generate(net, fmt, prompts, max_new_tokens, batch_size, progress=progress, desc=label)
+                gens = generate(net, fmt, prompts, max_new_tokens, batch_size, **kw)
             rows = score_outputs(items, [g.text for g in gens], label, [g.finish_reason for g in gens])
+            for row, g in zip(rows, gens):
+                row["call_probability"] = None if g.call_probability is None else round(g.call_probability, 4)
+                row["decision"] = g.decision
             predictions += rows
             runs[label] = summarize_run(label, rows, model, adapter if label == "tuned" else None,
                                         gens.stats.as_dict(), cats)
@@ -231,6 +239,7 @@ def run_eval(model: str | None = None, adapter: str | None = None, compare: bool
         report["template"] = fmt.template_name
         report["max_new_tokens"] = max_new_tokens
         report["batch_size"] = batch_size
+        report["call_threshold"] = call_threshold
     report["runs"] = runs
     if len(runs) == 2:
         base, tuned = runs["base"], runs["tuned"]
@@ -279,6 +288,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, help="items per BFCL category / per data file (eval.limit; 0: all)")
     parser.add_argument("--batch-size", type=int, help="prompts generated together (eval.batch_size)")
     parser.add_argument("--max-new-tokens", type=int, help="longest answer (eval.max_new_tokens)")
+    parser.add_argument("--call-threshold", type=float, metavar="P", help="open an answer with a tool call iff "
+                        "the model gives it at least this probability (eval.call_threshold; 0: plain greedy)")
     parser.add_argument("--out", metavar="DIR", help="where predictions.jsonl and report.{json,md,png} go")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_config_arguments(parser, with_file=False)
@@ -289,8 +300,11 @@ def run(args: argparse.Namespace) -> int:
     limit = args.limit if args.limit is not None else cfg.eval.limit
     batch_size = args.batch_size if args.batch_size is not None else cfg.eval.batch_size
     max_new = args.max_new_tokens if args.max_new_tokens is not None else cfg.eval.max_new_tokens
+    threshold = args.call_threshold if args.call_threshold is not None else cfg.eval.call_threshold
     if batch_size <= 0 or max_new <= 0 or limit < 0:
         raise FctuneError("--batch-size and --max-new-tokens must be > 0, --limit >= 0")
+    if not 0 <= threshold <= 1:
+        raise FctuneError(f"--call-threshold must be between 0 and 1, got {threshold}")
     model = args.model or (None if args.responses else cfg.model.name_or_path)
     try:
         if args.export_prompts:
@@ -305,7 +319,7 @@ def run(args: argparse.Namespace) -> int:
                           responses=args.responses, out=args.out, limit=limit, batch_size=batch_size,
                           max_new_tokens=max_new, template=cfg.model.template,
                           enable_thinking=cfg.model.enable_thinking, dtype=cfg.model.dtype, device=cfg.model.device,
-                          num_threads=cfg.train.num_threads, progress=not args.no_progress)
+                          num_threads=cfg.train.num_threads, progress=not args.no_progress, call_threshold=threshold)
     except DataError as exc:
         print(str(exc), file=sys.stderr)
         return 1

@@ -403,6 +403,20 @@ class ChatFormat:
 
     # ---- generation ------------------------------------------------------------------------
 
+    @property
+    def call_start_id(self) -> int:
+        """The token an assistant turn starts with when it opens with a tool call (Qwen3: the special
+        ``<tool_call>``; hermes on other tokenizers: the first piece of ``<tool_call>``). Read off a
+        rendered call turn, so it is the token training teaches for that decision."""
+        if getattr(self, "_call_start_id", None) is None:
+            tool = {"type": "function", "function": {"name": "f", "description": "d",
+                                                     "parameters": {"type": "object", "properties": {}}}}
+            call = {"type": "function", "function": {"name": "f", "arguments": {}}}
+            turn = self.render_training({"tools": [tool], "messages": [
+                {"role": "user", "content": "x"}, {"role": "assistant", "content": "", "tool_calls": [call]}]})[0]
+            self._call_start_id = turn.input_ids[turn.prompt_length]
+        return self._call_start_id
+
     def parse(self, text: str) -> Parsed:
         """Parse generated text (see :func:`parse`)."""
         return parse(text)

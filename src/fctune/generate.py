@@ -13,6 +13,8 @@ exactly as it was trained. Generation is greedy by default and runs our own KV-c
 * a row stops at ``<|im_end|>`` or eos; finished rows are dropped from the batch and its KV cache
   at once, so no compute is spent on padding after a row ends, and the batch ends when all have;
 * greedy picks use numpy's argmax on a CPU (an order of magnitude faster than torch's there);
+* with ``call_threshold`` > 0 (greedy only), the first token decides between a tool call and a text
+  reply by probability mass, not by the single likeliest token (:func:`decide_first_token`);
 * results come back in the order of the input prompts.
 
 ``generate`` returns a list of :class:`Generation` with a ``stats`` attribute
@@ -26,6 +28,9 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any, Sequence
 
+DEFAULT_CALL_THRESHOLD = 0.5
+"""Open a greedy answer with a tool call iff the model gives that at least this probability
+(:func:`decide_first_token`), as eval, chat and serve do by default; 0 is plain greedy decoding."""
 PREFILL_ONE_BY_ONE_ON_CPU = True
 """Run the prompt passes one prompt at a time on a CPU (see the module docstring)."""
 
@@ -43,6 +48,11 @@ class Generation:
     """``len(token_ids)``."""
     finish_reason: str
     """``"stop"`` (end-of-turn or eos generated) or ``"length"`` (``max_new_tokens`` reached)."""
+    call_probability: float | None = None
+    """The model's probability of opening its answer with a tool call (first token), when the
+    call decision was applied; ``None`` otherwise."""
+    decision: str = ""
+    """``"call"`` / ``"reply"`` when the call decision overrode the plain greedy first token, else ``""``."""
 
 
 @dataclass
@@ -56,6 +66,10 @@ class GenerationStats:
     seconds: float = 0.0
     prefill_seconds: float = 0.0
     """Part of ``seconds`` spent on the prompt passes."""
+    forced_calls: int = 0
+    """Answers the call decision opened with a call where the likeliest single token did not."""
+    forced_replies: int = 0
+    """Answers the call decision kept from a call the likeliest single token would have opened."""
 
     @property
     def tokens_per_second(self) -> float:
@@ -104,6 +118,30 @@ def _pick(logits: Any, temperature: float, top_p: float, generator: Any) -> Any:
         sorted_probs = sorted_probs.masked_fill(drop, 0.0)
         probs = torch.zeros_like(probs).scatter(-1, order, sorted_probs)
     return torch.multinomial(probs, 1, generator=generator).squeeze(-1)
+
+
+def decide_first_token(logits: Any, picked: Any, call_id: int, threshold: float) -> tuple[Any, list[float], list[str]]:
+    """The call/no-call decision on the first token of greedy answers.
+
+    A call opens with one token (``call_id``); a text reply with any of thousands. Greedy decoding
+    takes the likeliest single token, so a call wins as soon as its one token beats every other
+    token, even when the model gives text replies most of its probability (measured on a short-tuned
+    SmolLM2-135M: P(call) 0.3 on irrelevant prompts, yet a call on half of them). Here a row opens
+    with the call token iff its probability is at least ``threshold`` (0.5: whichever kind of answer
+    the model believes in more), otherwise with the likeliest other token.
+    Returns (the first tokens, P(call) per row, per row ``"call"``/``"reply"`` where it changed
+    the greedy pick, else ``""``).
+    """
+    import torch
+
+    p_call = torch.softmax(logits.float(), dim=-1)[:, call_id]
+    masked = logits.clone()
+    masked[:, call_id] = float("-inf")
+    other = _pick(masked, 0.0, 1.0, None).to(picked.device)
+    call = p_call >= threshold
+    out = torch.where(call.to(picked.device), torch.full_like(picked, call_id), other)
+    changes = ["" if int(a) == int(b) else ("call" if int(a) == call_id else "reply") for a, b in zip(out, picked)]
+    return out, [float(p) for p in p_call], changes
 
 
 def _full_attention_only(model: Any) -> bool:
@@ -210,8 +248,9 @@ def _cache_of(out: Any) -> Any:
 
 def _run_batch(model: Any, prompts: list[list[int]], max_new_tokens: int, stop_ids: set[int], pad_id: int,
                temperature: float, top_p: float, generator: Any, on_finish: Any,
-               stats: GenerationStats) -> list[tuple[list[int], str]]:
-    """Generate for one batch; returns ``(token_ids, finish_reason)`` per prompt, in batch order."""
+               stats: GenerationStats, decide: tuple[int, float] | None = None) -> list[tuple[list[int], str, Any]]:
+    """Generate for one batch; returns ``(token_ids, finish_reason, (P(call), decision) or None)`` per
+    prompt, in batch order. ``decide``: ``(call token id, threshold)`` for :func:`decide_first_token`."""
     import torch
 
     device = next(model.parameters()).device
@@ -242,8 +281,14 @@ def _run_batch(model: Any, prompts: list[list[int]], max_new_tokens: int, stop_i
     active = list(range(rows))  # batch row -> prompt index (within this batch)
     tokens: list[list[int]] = [[] for _ in range(rows)]
     finish: list[str] = [""] * rows
+    decided: list[Any] = [None] * rows
     for step in range(max_new_tokens):
         nxt = _pick(logits, temperature, top_p, generator)
+        if step == 0 and decide is not None and temperature <= 0:
+            nxt, p_call, changes = decide_first_token(logits, nxt, decide[0], decide[1])
+            decided = list(zip(p_call, changes))
+            stats.forced_calls += changes.count("call")
+            stats.forced_replies += changes.count("reply")
         keep: list[int] = []
         for k, tok in enumerate(nxt.tolist()):
             r = active[k]
@@ -268,17 +313,19 @@ def _run_batch(model: Any, prompts: list[list[int]], max_new_tokens: int, stop_i
                     cache=cache, use_cache=True)
         logits = out.logits[:, -1, :]
         next_pos = next_pos + 1
-    return list(zip(tokens, finish))
+    return list(zip(tokens, finish, decided))
 
 
 def generate(model: Any, fmt: Any, prompts: list[list[int]], max_new_tokens: int = 256, batch_size: int = 16,
              temperature: float = 0.0, top_p: float = 1.0, progress: bool = True, seed: int = 0,
-             desc: str = "generate") -> Generations:
+             desc: str = "generate", call_threshold: float = 0.0) -> Generations:
     """Complete every prompt (token ids from ``fmt.prompt_ids``); results in input order.
 
     Greedy when ``temperature`` is 0. ``batch_size`` prompts of similar length are generated
     together; ``batch_size=1`` runs them one at a time. A tqdm bar (stderr) shows progress and
-    tokens/s unless ``progress`` is False.
+    tokens/s unless ``progress`` is False. ``call_threshold`` > 0 (greedy only): the first token
+    is the call/no-call decision by probability mass (:func:`decide_first_token`); pass it only for
+    prompts that end where the model's own answer starts (not after a forced prefix).
     """
     import torch
     from tqdm.auto import tqdm
@@ -299,8 +346,9 @@ def generate(model: Any, fmt: Any, prompts: list[list[int]], max_new_tokens: int
     generator = None
     if temperature > 0:
         generator = torch.Generator(device=next(model.parameters()).device).manual_seed(seed)
+    decide = (fmt.call_start_id, call_threshold) if call_threshold > 0 and temperature <= 0 else None
     order = sorted(range(len(prompts)), key=lambda i: -len(prompts[i]))
-    results: list[tuple[list[int], str] | None] = [None] * len(prompts)
+    results: list[tuple[list[int], str, Any] | None] = [None] * len(prompts)
     bar = tqdm(total=len(prompts), desc=desc, unit="prompt", disable=not progress, file=sys.stderr,
                dynamic_ncols=True, leave=False)
     was_training = model.training
@@ -319,7 +367,7 @@ def generate(model: Any, fmt: Any, prompts: list[list[int]], max_new_tokens: int
             for b in range(0, len(order), batch_size):
                 chunk = order[b:b + batch_size]
                 outs = _run_batch(model, [list(prompts[i]) for i in chunk], max_new_tokens, stop_ids, pad_id,
-                                  temperature, top_p, generator, on_finish, stats)
+                                  temperature, top_p, generator, on_finish, stats, decide)
                 stats.batches += 1
                 for i, res in zip(chunk, outs):
                     results[i] = res
@@ -331,8 +379,10 @@ def generate(model: Any, fmt: Any, prompts: list[list[int]], max_new_tokens: int
     gens = []
     for prompt, res in zip(prompts, results):
         assert res is not None
-        token_ids, reason = res
+        token_ids, reason, decided = res
         body = token_ids[:-1] if reason == "stop" else token_ids
+        p_call, decision = decided if decided is not None else (None, "")
         gens.append(Generation(text=fmt.decode(body), token_ids=token_ids, prompt_tokens=len(prompt),
-                               completion_tokens=len(token_ids), finish_reason=reason))
+                               completion_tokens=len(token_ids), finish_reason=reason,
+                               call_probability=p_call, decision=decision))
     return Generations(gens, stats)

@@ -24,13 +24,16 @@ ALIASES = {
 
 
 def add_runtime_arguments(parser: Any) -> None:
-    """``--template --dtype --device --threads``: how a command that loads a model runs it."""
+    """``--template --dtype --device --threads --call-threshold``: how a command that loads a model runs it."""
     parser.add_argument("--template", default="auto", choices=["auto", "own", "hermes"],
                         help="chat template: as in training (model.template)")
     parser.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"],
                         help="weights dtype (default: fp32 on CPU, bf16 on GPU)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, ...")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (default: physical cores)")
+    parser.add_argument("--call-threshold", type=float, default=0.5, metavar="P",
+                        help="greedy answers open with a tool call iff the model gives it at least this "
+                        "probability (default 0.5; 0: plain greedy, the likeliest single token)")
 
 
 def resolve_device(spec: str = "auto") -> str:

@@ -100,6 +100,14 @@ def markdown(report: dict[str, Any]) -> str:
                           ("tokens_per_second", "tokens/s")):
             lines.append(f"| {name} | " + " | ".join(str(g.get(key, "–")) if g else "–" for g in gens) + " |")
         lines.append("| cut at max_new_tokens | " + " | ".join(str(r.get("truncated", 0)) for r in runs) + " |")
+        if any(g and (g.get("forced_calls") or g.get("forced_replies")) for g in gens):
+            lines.append("| call decision: a call where greedy would reply | "
+                         + " | ".join(str(g.get("forced_calls", 0)) if g else "–" for g in gens) + " |")
+            lines.append("| call decision: a reply where greedy would call | "
+                         + " | ".join(str(g.get("forced_replies", 0)) if g else "–" for g in gens) + " |")
+    if report.get("call_threshold"):
+        lines += ["", f"Greedy answers open with a tool call iff the model gives it at least {report['call_threshold']:g} "
+                      "probability (call decision; `--call-threshold 0` is plain greedy, docs/evaluation.md)."]
     if report.get("missing_responses"):
         lines += ["", f"{report['missing_responses']} item(s) had no response and were not scored."]
     lines += ["", "Scoring: BFCL AST semantics (docs/evaluation.md).", ""]

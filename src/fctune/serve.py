@@ -73,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"fctune serve: loading {args.model}" + (f" + adapter {args.adapter}" if args.adapter else ""),
               file=sys.stderr, flush=True)
         engine = Engine.load(args.model, args.adapter, dtype=args.dtype, device=args.device, template=args.template,
-                             max_model_len=args.max_model_len, default_max_new_tokens=args.max_new_tokens)
+                             max_model_len=args.max_model_len, default_max_new_tokens=args.max_new_tokens,
+                             call_threshold=args.call_threshold)
         name = served_name(args)
         app = create_app(engine, name, aliases=(args.model,))
         host, port = sock.getsockname()[:2]

@@ -475,33 +475,19 @@ def plot_loss(records: Sequence[dict], path: Path) -> None:
     plt.close(fig)
 
 
-def smoke_test(model: Any, fmt: Any, device: str, path: Path | None = None,
-               max_new_tokens: int = SMOKE_MAX_NEW_TOKENS) -> list[dict]:
-    """The four prompts of the original spec, answered greedily with the original tools offered."""
-    import torch
-
+def smoke_test(model: Any, fmt: Any, path: Path | None = None,
+               max_new_tokens: int = SMOKE_MAX_NEW_TOKENS, call_threshold: float = 0.5) -> list[dict]:
+    """The four prompts of the original spec, answered greedily with the original tools offered
+    (the call decision as in eval, chat and serve: ``call_threshold``)."""
     from fctune.data.seed import SMOKE_PROMPTS, original_tools
+    from fctune.generate import generate
 
     tools = original_tools()
     model.eval()
     prompts = [fmt.prompt_ids([{"role": "user", "content": p}], tools) for p in SMOKE_PROMPTS]
-    outputs: list[tuple[str, list[int]]] = []
-    try:
-        from fctune.generate import generate
-    except ImportError:  # pragma: no cover - generate.py is part of the package
-        generate = None
-    if generate is not None:
-        for g in generate(model, fmt, prompts, max_new_tokens=max_new_tokens, batch_size=len(prompts), progress=False):
-            outputs.append((g.text, list(g.token_ids)))
-    else:
-        for ids in prompts:
-            input_ids = torch.tensor([ids], device=device)
-            with torch.no_grad():
-                out = model.generate(input_ids=input_ids, attention_mask=torch.ones_like(input_ids),
-                                     max_new_tokens=max_new_tokens, do_sample=False, use_cache=True,
-                                     eos_token_id=fmt.stop_token_ids, pad_token_id=fmt.tokenizer.pad_token_id)
-            new = out[0, len(ids):].tolist()
-            outputs.append((fmt.decode(new), new))
+    outputs = [(g.text, list(g.token_ids)) for g in generate(model, fmt, prompts, max_new_tokens=max_new_tokens,
+                                                              batch_size=len(prompts), progress=False,
+                                                              call_threshold=call_threshold)]
     results = []
     for prompt, (text, new) in zip(SMOKE_PROMPTS, outputs):
         parsed = fmt.parse(text)
@@ -831,7 +817,7 @@ def _train(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: st
         }
         if tc.smoke_test:
             t0 = time.time()
-            results = smoke_test(model, fmt, device, out_dir / "smoke_test.md")
+            results = smoke_test(model, fmt, out_dir / "smoke_test.md", call_threshold=cfg.eval.call_threshold)
             summary["smoke_test"] = {"prompts": len(results), "with_calls": sum(bool(r["calls"]) for r in results),
                                      "seconds": round(time.time() - t0, 2)}
         summary["wall_time_s"] = round(time.time() - wall_start, 2)

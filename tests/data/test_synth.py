@@ -378,6 +378,19 @@ def test_optional_parameters_sometimes_given(data):
     assert 0.1 * len(all_rows(data)) < used < 0.6 * len(all_rows(data))
 
 
+def _call_turns(rows):
+    return [m for r in rows for m in r["messages"] if m["role"] == "assistant" and m.get("tool_calls")]
+
+
+def test_preface_rate_sets_the_share_of_call_turns_with_text(data):
+    rows = [r for rs in data.splits.values() for r in rs]
+    share = sum(bool(m["content"]) for m in _call_turns(rows)) / len(_call_turns(rows))
+    assert 0.15 < share < 0.45  # default 0.3 (follow-up calls are bare more often)
+    bare = generate(300, seed=0, preface_rate=0.0)
+    turns = _call_turns([r for rs in bare.splits.values() for r in rs])
+    assert turns and not any(m["content"] for m in turns)
+
+
 # --------------------------------------------------------------------------- determinism
 
 

@@ -19,6 +19,7 @@ from typing import Any, Callable, Sequence
 
 from fctune.errors import FctuneError
 from fctune.formats import TOOL_CALL_OPEN, ChatFormat
+from fctune.generate import DEFAULT_CALL_THRESHOLD
 from fctune.serving.reply import Event, Reply, ReplyStream, read_reply
 
 
@@ -107,9 +108,13 @@ class Engine:
     """A model, its :class:`ChatFormat` and a lock. Build with :meth:`load` or from parts."""
 
     def __init__(self, model: Any, fmt: ChatFormat, *, max_model_len: int | None = None,
-                 default_max_new_tokens: int = 512, name: str = "fctune"):
+                 default_max_new_tokens: int = 512, name: str = "fctune", call_threshold: float = DEFAULT_CALL_THRESHOLD):
         self.model = model
         self.fmt = fmt
+        if not 0.0 <= call_threshold <= 1.0:
+            raise FctuneError(f"--call-threshold must be between 0 and 1, got {call_threshold}")
+        self.call_threshold = call_threshold
+        """Greedy answers with ``tool_choice="auto"``: open with a call iff P(call) >= this (0: plain greedy)."""
         self.tokenizer = fmt.tokenizer
         self.name = name
         self.default_max_new_tokens = default_max_new_tokens
@@ -123,12 +128,17 @@ class Engine:
 
     @classmethod
     def load(cls, model: str, adapter: str | None = None, *, dtype: str = "auto", device: str = "auto",
-             template: str = "auto", max_model_len: int | None = None, default_max_new_tokens: int = 512) -> "Engine":
+             template: str = "auto", max_model_len: int | None = None, default_max_new_tokens: int = 512,
+             call_threshold: float = DEFAULT_CALL_THRESHOLD) -> "Engine":
         from fctune.models import load_with_adapter
 
         loaded, tokenizer = load_with_adapter(model, adapter, dtype=dtype, device=device)
         return cls(loaded, ChatFormat(tokenizer, template=template), max_model_len=max_model_len,
-                   default_max_new_tokens=default_max_new_tokens, name=model)
+                   default_max_new_tokens=default_max_new_tokens, name=model, call_threshold=call_threshold)
+
+    def _threshold(self, prompt: Prompt) -> float:
+        """The call decision applies where the model starts its own answer with tools to call."""
+        return self.call_threshold if (prompt.parse_calls and not prompt.prefill) else 0.0
 
     # ---- prompts ---------------------------------------------------------------------------------
 
@@ -192,7 +202,7 @@ class Engine:
 
         gen = generate(self.model, self.fmt, [prompt.ids], max_new_tokens=params.max_new_tokens, batch_size=1,
                        temperature=params.temperature, top_p=params.top_p, progress=False,
-                       seed=self._seed(params))[0]
+                       seed=self._seed(params), call_threshold=self._threshold(prompt))[0]
         text, finish = gen.text, gen.finish_reason
         stream = ReplyStream(prompt.parse_calls)
         stream.feed(prompt.prefill + text)
@@ -205,7 +215,7 @@ class Engine:
                     cancel: threading.Event | None) -> Result:
         import torch
 
-        from fctune.generate import _cache_of, _pick
+        from fctune.generate import _cache_of, _pick, decide_first_token
 
         stream = ReplyStream(prompt.parse_calls)
         events: list[Event] = []
@@ -240,7 +250,12 @@ class Engine:
                     if cancel is not None and cancel.is_set():
                         finish = "stop"
                         break
-                    token = int(_pick(out.logits[:, -1, :], params.temperature, params.top_p, generator)[0])
+                    logits = out.logits[:, -1, :]
+                    picked = _pick(logits, params.temperature, params.top_p, generator)
+                    threshold = self._threshold(prompt)
+                    if not generated and threshold > 0 and params.temperature <= 0:
+                        picked = decide_first_token(logits, picked, self.fmt.call_start_id, threshold)[0]
+                    token = int(picked[0])
                     generated.append(token)
                     if token in stop_ids:
                         finish = "stop"
