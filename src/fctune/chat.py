@@ -197,6 +197,7 @@ class Chat:
 
 
 def run(args: argparse.Namespace) -> int:
+    from fctune.calibrate import resolve_threshold
     from fctune.models import set_cpu_threads
     from fctune.serving.engine import Engine, SamplingParams
 
@@ -207,7 +208,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"fctune chat: loading {args.model}" + (f" + adapter {args.adapter}" if args.adapter else ""),
           file=sys.stderr, flush=True)
     engine = Engine.load(args.model, args.adapter, dtype=args.dtype, device=args.device, template=args.template,
-                         default_max_new_tokens=args.max_new_tokens, call_threshold=args.call_threshold)
+                         default_max_new_tokens=args.max_new_tokens,
+                         call_threshold=resolve_threshold(args.call_threshold, args.adapter))
     if sys.stdin.isatty():
         try:
             import readline  # noqa: F401 - line editing and history for input()

@@ -138,10 +138,12 @@ class EvalConfig:
     """Prompts generated together (length-sorted; finished rows leave the batch). Larger is faster on CPU too."""
     limit: int = 0
     """Items per category/file (0: all)."""
-    call_threshold: float = 0.5
+    call_threshold: float = -1.0
     """Greedy answers open with a tool call iff the model gives that at least this probability, rather
-    than whenever the call's one opening token beats every single text token (0: plain greedy).
-    Chat and serve use the same rule (``--call-threshold``); docs/evaluation.md."""
+    than whenever the call's one opening token beats every single text token (0: plain greedy;
+    negative: the threshold training calibrated on the validation data, saved with the adapter as
+    call_threshold.json, else 0.5). Chat and serve use the same rule (``--call-threshold``);
+    docs/evaluation.md."""
 
 
 @dataclass
@@ -330,7 +332,7 @@ def validate(cfg: Config) -> None:
         (cfg.train.token_budget >= 0, "train.token_budget must be >= 0"),
         (cfg.train.learning_rate > 0, "train.learning_rate must be > 0"),
         (cfg.train.decision_weight > 0, "train.decision_weight must be > 0"),
-        (0.0 <= cfg.eval.call_threshold <= 1.0, "eval.call_threshold must be between 0 and 1"),
+        (cfg.eval.call_threshold <= 1.0, "eval.call_threshold must be at most 1 (negative: calibrated)"),
         (cfg.train.optimizer in ("adamw",), "train.optimizer must be 'adamw'"),
         (cfg.train.lr_scheduler in ("cosine", "linear", "constant"), "train.lr_scheduler must be cosine, linear or constant"),
         (0.0 <= cfg.train.warmup_ratio < 1.0, "train.warmup_ratio must be in [0, 1)"),

@@ -289,7 +289,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, help="prompts generated together (eval.batch_size)")
     parser.add_argument("--max-new-tokens", type=int, help="longest answer (eval.max_new_tokens)")
     parser.add_argument("--call-threshold", type=float, metavar="P", help="open an answer with a tool call iff "
-                        "the model gives it at least this probability (eval.call_threshold; 0: plain greedy)")
+                        "the model gives it at least this probability (eval.call_threshold; 0: plain greedy; "
+                        "default: the adapter's calibrated call_threshold.json, else 0.5)")
     parser.add_argument("--out", metavar="DIR", help="where predictions.jsonl and report.{json,md,png} go")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_config_arguments(parser, with_file=False)
@@ -300,11 +301,14 @@ def run(args: argparse.Namespace) -> int:
     limit = args.limit if args.limit is not None else cfg.eval.limit
     batch_size = args.batch_size if args.batch_size is not None else cfg.eval.batch_size
     max_new = args.max_new_tokens if args.max_new_tokens is not None else cfg.eval.max_new_tokens
-    threshold = args.call_threshold if args.call_threshold is not None else cfg.eval.call_threshold
+    from fctune.calibrate import resolve_threshold
+
     if batch_size <= 0 or max_new <= 0 or limit < 0:
         raise FctuneError("--batch-size and --max-new-tokens must be > 0, --limit >= 0")
-    if not 0 <= threshold <= 1:
-        raise FctuneError(f"--call-threshold must be between 0 and 1, got {threshold}")
+    if args.call_threshold is not None and not 0 <= args.call_threshold <= 1:
+        raise FctuneError(f"--call-threshold must be between 0 and 1, got {args.call_threshold}")
+    requested = args.call_threshold if args.call_threshold is not None else cfg.eval.call_threshold
+    threshold = resolve_threshold(requested if requested >= 0 else None, args.adapter)
     model = args.model or (None if args.responses else cfg.model.name_or_path)
     try:
         if args.export_prompts:

@@ -31,9 +31,10 @@ def add_runtime_arguments(parser: Any) -> None:
                         help="weights dtype (default: fp32 on CPU, bf16 on GPU)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, ...")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (default: physical cores)")
-    parser.add_argument("--call-threshold", type=float, default=0.5, metavar="P",
+    parser.add_argument("--call-threshold", type=float, default=None, metavar="P",
                         help="greedy answers open with a tool call iff the model gives it at least this "
-                        "probability (default 0.5; 0: plain greedy, the likeliest single token)")
+                        "probability (default: the adapter's calibrated call_threshold.json, else 0.5; "
+                        "0: plain greedy, the likeliest single token)")
 
 
 def resolve_device(spec: str = "auto") -> str:

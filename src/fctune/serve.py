@@ -58,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from fctune.errors import FctuneError
+    from fctune.calibrate import resolve_threshold
     from fctune.models import set_cpu_threads
     from fctune.serving.app import create_app
     from fctune.serving.engine import Engine
@@ -74,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr, flush=True)
         engine = Engine.load(args.model, args.adapter, dtype=args.dtype, device=args.device, template=args.template,
                              max_model_len=args.max_model_len, default_max_new_tokens=args.max_new_tokens,
-                             call_threshold=args.call_threshold)
+                             call_threshold=resolve_threshold(args.call_threshold, args.adapter))
         name = served_name(args)
         app = create_app(engine, name, aliases=(args.model,))
         host, port = sock.getsockname()[:2]

@@ -795,6 +795,15 @@ def _train(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: st
         model.save_pretrained(str(out_dir))
         tokenizer.save_pretrained(str(out_dir))
         plot_loss(log.records, out_dir / "loss.png")
+        calibration = None
+        if cfg.data.valid_file:
+            from fctune.calibrate import calibrate
+
+            calibration = calibrate(model, fmt, [c for _, c in vconvs], cfg.data.max_length, out_dir)
+            if calibration:
+                _say(dist_info, f"call threshold {calibration['call_threshold']} (balanced accuracy on the validation "
+                                f"turns {calibration['balanced_accuracy']:.3f}, at 0.5: "
+                                f"{calibration['balanced_accuracy_at_0.5']:.3f}); saved to call_threshold.json")
         skipped_lines = sorted({s["line"] for s in skipped})
         summary = {
             "model": cfg.model.name_or_path, "device": device, "dtype": str(next(model.parameters()).dtype).replace("torch.", ""),
@@ -814,10 +823,14 @@ def _train(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: st
             "trainable_params": trainable, "total_params": total_params,
             "final_loss": loss_value, "valid_loss": valid_loss,
             "resumed_from_step": state["step"] if state else None,
+            "call_threshold": calibration,
         }
         if tc.smoke_test:
             t0 = time.time()
-            results = smoke_test(model, fmt, out_dir / "smoke_test.md", call_threshold=cfg.eval.call_threshold)
+            from fctune.calibrate import resolve_threshold
+
+            threshold = resolve_threshold(cfg.eval.call_threshold if cfg.eval.call_threshold >= 0 else None, out_dir)
+            results = smoke_test(model, fmt, out_dir / "smoke_test.md", call_threshold=threshold)
             summary["smoke_test"] = {"prompts": len(results), "with_calls": sum(bool(r["calls"]) for r in results),
                                      "seconds": round(time.time() - t0, 2)}
         summary["wall_time_s"] = round(time.time() - wall_start, 2)

@@ -1,0 +1,62 @@
+"""The call threshold calibrated on validation turns: choice, saving, and who reads it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from fctune.calibrate import FILE, best_threshold, resolve_threshold
+
+
+def test_best_threshold_separates_the_kinds():
+    # calls around 0.3-0.45, replies around 0.05-0.2: 0.5 silences every call, ~0.25 separates them
+    scored = [(p, True) for p in (0.30, 0.33, 0.38, 0.41, 0.45, 0.27)] + \
+             [(p, False) for p in (0.05, 0.10, 0.12, 0.20, 0.18, 0.08)]
+    got = best_threshold(scored)
+    assert 0.20 < got["call_threshold"] < 0.27
+    assert got["balanced_accuracy"] == 1.0 and got["balanced_accuracy_at_0.5"] == 0.5
+    assert (got["call_turns"], got["reply_turns"]) == (6, 6)
+
+
+def test_a_confident_model_keeps_one_half_and_too_little_data_keeps_the_default():
+    scored = [(0.9, True)] * 5 + [(0.95, True)] * 3 + [(0.02, False)] * 8
+    assert best_threshold(scored)["call_threshold"] == 0.5  # every threshold in (0.02, 0.9] is perfect
+    assert best_threshold([(0.9, True)] * 4 + [(0.1, False)] * 10) is None
+
+
+def test_resolve_threshold(tmp_path):
+    assert resolve_threshold(None, None) == 0.5
+    assert resolve_threshold(None, tmp_path) == 0.5
+    (tmp_path / FILE).write_text(json.dumps({"call_threshold": 0.31}))
+    assert resolve_threshold(None, tmp_path) == 0.31
+    assert resolve_threshold(0.0, tmp_path) == 0.0 and resolve_threshold(0.7, tmp_path) == 0.7
+
+
+@pytest.mark.slow
+def test_training_with_validation_data_saves_a_threshold_that_eval_uses(tmp_path):
+    """A real run: tiny model, synthetic data as train and validation; then eval reads the saved file."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, "-m", "fctune", "data", "synth", "--n", "40", "--seed", "1", "--lang", "en",
+                    "--heldout", "0", "--out", str(tmp_path / "d")], check=True, cwd=root, capture_output=True)
+    data = tmp_path / "d" / "train.jsonl"
+    out = tmp_path / "run"
+    subprocess.run([sys.executable, "-m", "fctune", "train", "configs/tiny-test.yaml", f"data.train_file={data}",
+                    f"data.valid_file={data}", f"train.output_dir={out}", "train.smoke_test=false"],
+                   check=True, cwd=root, capture_output=True)
+    summary = json.loads((out / "summary.json").read_text())
+    saved = out / FILE
+    if summary["call_threshold"] is None:  # the data must hold both kinds of turns
+        pytest.fail("no calibration: " + json.dumps(summary)[:300])
+    assert json.loads(saved.read_text()) == summary["call_threshold"]
+    assert 0 < summary["call_threshold"]["call_threshold"] < 1
+    ev = tmp_path / "ev"
+    subprocess.run([sys.executable, "-m", "fctune", "eval", "--model", "tiny-qwen3", "--adapter", str(out),
+                    "--data", str(data), "--limit", "3", "--max-new-tokens", "8", "--no-progress", "--out", str(ev)],
+                   check=True, cwd=root, capture_output=True)
+    report = json.loads((ev / "report.json").read_text())
+    assert report["call_threshold"] == summary["call_threshold"]["call_threshold"]
