@@ -16,8 +16,10 @@ import json
 from pathlib import Path
 from typing import Any, Sequence
 
+from fctune.generate import DEFAULT_CALL_THRESHOLD
+
 FILE = "call_threshold.json"
-DEFAULT = 0.5
+DEFAULT = DEFAULT_CALL_THRESHOLD
 MIN_PER_CLASS = 5
 """Fewer validation turns of either kind than this: no calibration (the default stays)."""
 

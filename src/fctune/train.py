@@ -421,12 +421,10 @@ def _say(dist_info: Dist, *parts: Any) -> None:
         print(*parts, flush=True)
 
 
-def step_loss_weight(step: Any, samples: Sequence[Any], decision_weight: float) -> float:
-    """The loss divisor of an optimizer step: summed token weights of all its samples, every process's
-    (its trained tokens when ``decision_weight`` is 1)."""
-    if decision_weight == 1.0:
-        return float(step.trained_tokens)
-    return sum(samples[i].loss_weight(decision_weight) for share in step.micro_batches for mb in share for i in mb)
+def step_loss_weight(step: Any, weights: Sequence[float]) -> float:
+    """The loss divisor of an optimizer step: the summed token weights (``Sample.loss_weight``, one
+    per sample, computed once) of all its samples, every process's."""
+    return sum(weights[i] for share in step.micro_batches for mb in share for i in mb)
 
 
 def evaluate_loss(model: Any, samples: Sequence[Any], budget: int, packing: bool, pad_id: int, device: str,
@@ -612,6 +610,7 @@ def _train(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: st
     # ---- batching
     lengths = [len(s) for s in samples]
     trained = [s.trained_tokens for s in samples]
+    loss_weights = [s.loss_weight(tc.decision_weight) for s in samples]
     samples_per_step = tc.per_device_batch_size * tc.gradient_accumulation_steps * dist_info.world_size
     dtype_bytes = next(model.parameters()).element_size()
     if state is not None:
@@ -724,7 +723,7 @@ def _train(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: st
             plan = plan_epoch(lengths, trained, samples_per_step, budget, tc.seed, epoch, dist_info.world_size, packing)
         while step_in_epoch < len(plan.steps) and step < total_steps:
             current = plan.steps[step_in_epoch]
-            divisor = step_loss_weight(current, samples, tc.decision_weight)
+            divisor = step_loss_weight(current, loss_weights)
             lr = scheduler.get_last_lr()[0]
             loss_acc, my_tokens = torch.zeros((), dtype=torch.float32, device=device), 0
             for mb in current.for_rank(dist_info.rank):
