@@ -594,9 +594,9 @@ def _train(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: st
                           modules_to_save=list(cfg.lora.modules_to_save) or None, task_type="CAUSAL_LM")
     model = get_peft_model(model, lora)
     if device == "cpu":
-        from fctune.fast_dropout import use_fast_dropout
+        from fctune.fast_lora import use_fast_lora
 
-        use_fast_dropout(model)
+        use_fast_lora(model)
     if tc.gradient_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     params = [p for p in model.parameters() if p.requires_grad]
