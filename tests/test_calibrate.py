@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from fctune.calibrate import FILE, best_threshold, resolve_threshold
+from fctune.calibrate import FILE, MIN_SILENCE, best_threshold, resolve_threshold
 
 
 def test_best_threshold_separates_the_kinds():
@@ -17,6 +17,50 @@ def test_best_threshold_separates_the_kinds():
     assert 0.20 < got["call_threshold"] < 0.27
     assert got["balanced_accuracy"] == 1.0 and got["balanced_accuracy_at_0.5"] == 0.5
     assert (got["call_turns"], got["reply_turns"]) == (6, 6)
+    assert got["silence"] == 1.0 and got["floor_binds"] is False
+    # the saved threshold is the midpoint itself (no rounding that could cross a score)
+    close = best_threshold([(0.12346, True)] * 5 + [(0.12344, False)] * 5)
+    assert 0.12344 < close["call_threshold"] <= 0.12346 and close["balanced_accuracy"] == 1.0
+
+
+def _overlapping():
+    # a weak separator: no-call turns spread over 0.05-0.45, calls over 0.22-0.6; the balanced
+    # optimum (~0.21) leaves 40 % of the no-call turns calling
+    replies = [0.05, 0.1, 0.12, 0.15, 0.18, 0.2, 0.3, 0.35, 0.4, 0.45]
+    calls = [0.22, 0.25, 0.28, 0.3, 0.32, 0.35, 0.38, 0.42, 0.5, 0.6]
+    return [(p, True) for p in calls] + [(p, False) for p in replies]
+
+
+def test_the_silence_floor_trades_calls_for_silence_only_when_it_must():
+    scored = _overlapping()
+    free = best_threshold(scored, min_silence=0.0)
+    assert free["silence"] < 0.85 and free["floor_binds"] is False
+    floored = best_threshold(scored, min_silence=0.85)
+    assert floored["silence"] >= 0.85 and floored["floor_binds"] is True
+    assert floored["call_threshold"] > free["call_threshold"]
+    assert floored["threshold_without_floor"] == free["call_threshold"]
+    assert floored["call_recall"] < free["call_recall"]
+    # the best balanced accuracy among the thresholds that meet the floor
+    replies = [p for p, c in scored if not c]
+    calls = [p for p, c in scored if c]
+    for t in [i / 200 for i in range(201)]:
+        if sum(p < t for p in replies) / len(replies) >= 0.85:
+            bal = 0.5 * (sum(p >= t for p in calls) / len(calls) + sum(p < t for p in replies) / len(replies))
+            assert bal <= floored["balanced_accuracy"] + 1e-9, t
+    # a floor of 1 is always reachable (at worst above every score, where nothing is called)
+    everything = best_threshold(scored, min_silence=1.0)
+    assert everything["silence"] == 1.0 and everything["call_threshold"] > max(replies)
+    assert best_threshold([(0.9, True)] * 5 + [(0.95, False)] * 5, 1.0)["call_threshold"] > 0.95
+    # no-call turns at P = 1 make a floor unreachable: the most silence there is, said so, no crash
+    stuck = best_threshold([(0.9, True)] * 5 + [(1.0, False)] * 2 + [(0.1, False)] * 3, 0.85)
+    assert stuck["floor_met"] is False and stuck["silence"] == 0.6
+    assert floored["floor_met"] is True
+
+
+def test_default_floor_is_the_config_default():
+    from fctune.config import Config
+
+    assert Config().train.min_silence == MIN_SILENCE
 
 
 def test_a_confident_model_keeps_one_half_and_too_little_data_keeps_the_default():

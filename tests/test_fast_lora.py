@@ -29,6 +29,13 @@ def test_keep_rate_and_independence(p):
     assert (lanes - (1 - p)).abs().max().item() < 4 * (p * (1 - p) / (n / 4)) ** 0.5 + 2 ** -16
 
 
+def test_keep_near_one_keeps_everything():
+    # keep within 2^-17 of 1 rounds to the int16 bound: it must keep all, never wrap to drop all
+    for keep in (1.0, 1 - 1e-6, 1 - 2 ** -18):
+        assert keep_mask((64, 100), keep).all()
+    assert not keep_mask((64, 100), 1 - 2 ** -8).all()
+
+
 def test_seeded_like_torch_randomness():
     torch.manual_seed(7)
     a = keep_mask((10, 1000), 0.9)
@@ -60,14 +67,22 @@ def _loss_and_grads(model, ids):
     return out.detach(), grads
 
 
-def test_same_outputs_and_gradients_as_peft():
+def test_same_outputs_and_gradients_as_peft(monkeypatch):
+    from peft.tuners.lora.layer import Linear as LoraLinear
+
     model = _lora_model(0.0)
     reference = copy.deepcopy(model)
     layers = model.base_model.model.config.num_hidden_layers
     assert use_fast_lora(model) == len(TARGETS) * layers
     ids = torch.randint(0, 1000, (2, 24))
-    out, grads = _loss_and_grads(model.train(), ids)
     ref_out, ref_grads = _loss_and_grads(reference.train(), ids)
+
+    def peft_forward(*args, **kwargs):
+        raise AssertionError("the fused forward fell back to PEFT's")
+
+    with monkeypatch.context() as m:  # the fused path itself must have run, on every layer
+        m.setattr(LoraLinear, "forward", peft_forward)
+        out, grads = _loss_and_grads(model.train(), ids)
     assert torch.allclose(out, ref_out, atol=1e-5, rtol=1e-4)
     assert grads.keys() == ref_grads.keys() and len(grads) == 2 * len(TARGETS) * layers
     for name, g in grads.items():
@@ -99,16 +114,23 @@ def test_dropout_mask_scaling_and_eval_mode():
         assert torch.allclose(layer(x), x @ layer.base_layer.weight.t() + (x @ a.t() @ b.t()) * s, atol=1e-5)
 
 
-def test_disabled_adapter_falls_back_to_peft():
+def test_cases_peft_handles_differently_fall_back_to_peft():
     model = _lora_model(0.0)
+    reference = copy.deepcopy(model)
     use_fast_lora(model)
     ids = torch.randint(0, 1000, (1, 12))
-    with torch.no_grad():
-        tuned = model(input_ids=ids, use_cache=False).logits
-        with model.disable_adapter():
-            base = model(input_ids=ids, use_cache=False).logits
-        plain = model.get_base_model()
-    assert not torch.allclose(tuned, base, atol=1e-4)
-    use_fast_lora(plain)  # also fine on the unwrapped model: the LoRA layers are the same modules
-    with torch.no_grad(), model.disable_adapter():
-        assert torch.allclose(model(input_ids=ids, use_cache=False).logits, base)
+
+    def logits(m):
+        with torch.no_grad():
+            return m(input_ids=ids, use_cache=False).logits
+
+    with model.disable_adapter(), reference.disable_adapter():  # disabled adapters: the base model
+        assert torch.allclose(logits(model), logits(reference))
+        assert not torch.allclose(logits(model), logits(_lora_model(0.0)), atol=1e-4)
+    # a forward hook on a wrapped module (profilers, offloading) must see its call
+    seen = []
+    layer = next(m for m in model.modules() if hasattr(m, "lora_A") and "default" in m.lora_A)
+    handle = layer.lora_A["default"].register_forward_hook(lambda *_: seen.append(1))
+    assert torch.allclose(logits(model), logits(reference), atol=1e-5)
+    handle.remove()
+    assert seen == [1]

@@ -8,6 +8,14 @@ first-token P(call) averaged 0.35 on BFCL simple_python prompts and 0.18 on irre
 threshold that best separates the validation turns (answers to a user message) that open with a
 call from those that do not (balanced accuracy; held-out data, never an evaluation set), and saves
 it beside the adapter (``call_threshold.json``). Eval, chat and serve use it unless told otherwise.
+
+Silence has a floor (``train.min_silence``, default 0.85): the threshold must keep at least that
+share of the validation turns that need no call free of calls. A model whose balanced optimum
+already keeps that share silent is unaffected (a good separator usually does); a weakly separating one
+(measured: a 64-step SmolLM2 run with a first-token AUC of 0.73, whose balanced accuracy stayed
+within 0.62-0.70 for every threshold in 0.25-0.55) would otherwise get whichever point of that flat
+curve its few hundred validation turns favour, and a tuned model that calls tools where none fits
+has regressed from its base. The floor trades calls for silence there, and the saved file says so.
 """
 
 from __future__ import annotations
@@ -22,6 +30,8 @@ FILE = "call_threshold.json"
 DEFAULT = DEFAULT_CALL_THRESHOLD
 MIN_PER_CLASS = 5
 """Fewer validation turns of either kind than this: no calibration (the default stays)."""
+MIN_SILENCE = 0.85
+"""Default floor on the share of validation no-call turns the threshold keeps silent (``train.min_silence``)."""
 
 
 def first_token_call_probabilities(model: Any, fmt: Any, conversations: Sequence[dict],
@@ -53,29 +63,49 @@ def first_token_call_probabilities(model: Any, fmt: Any, conversations: Sequence
     return out
 
 
-def best_threshold(scored: Sequence[tuple[float, bool]]) -> dict[str, Any] | None:
-    """The threshold with the best balanced accuracy (mean of call and no-call recall); ties go to
-    the one nearest 0.5. ``None`` when either kind has fewer than ``MIN_PER_CLASS`` turns."""
+def best_threshold(scored: Sequence[tuple[float, bool]], min_silence: float = MIN_SILENCE) -> dict[str, Any] | None:
+    """The threshold with the best balanced accuracy (mean of call and no-call recall) among those
+    that keep at least ``min_silence`` of the no-call turns silent; ties go to the one nearest 0.5.
+    ``None`` when either kind has fewer than ``MIN_PER_CLASS`` turns."""
+    assert 0.0 <= min_silence <= 1.0, min_silence
     calls = [p for p, c in scored if c]
     replies = [p for p, c in scored if not c]
     if len(calls) < MIN_PER_CLASS or len(replies) < MIN_PER_CLASS:
         return None
 
+    def call_recall(t: float) -> float:
+        return sum(p >= t for p in calls) / len(calls)
+
+    def silence(t: float) -> float:
+        return sum(p < t for p in replies) / len(replies)
+
     def balanced(t: float) -> float:
-        return 0.5 * (sum(p >= t for p in calls) / len(calls) + sum(p < t for p in replies) / len(replies))
+        return 0.5 * (call_recall(t) + silence(t))
 
     values = sorted({p for p, _ in scored})
-    # midpoints between neighbouring scores, so the threshold does not sit on a validation point
-    candidates = [DEFAULT] + [(a + b) / 2 for a, b in zip(values, values[1:])]
-    best = max(candidates, key=lambda t: (round(balanced(t), 9), -abs(t - DEFAULT)))
-    return {"call_threshold": float(f"{best:.4g}"), "balanced_accuracy": round(balanced(best), 4),
+    # midpoints between neighbouring scores, so the threshold does not sit on a validation point;
+    # and one above every score below 1 (all silent unless a no-call turn scored exactly 1)
+    candidates = [DEFAULT] + [(a + b) / 2 for a, b in zip(values, values[1:])] + [(values[-1] + 1.0) / 2]
+
+    def key(t: float) -> tuple[float, float]:
+        return round(balanced(t), 9), -abs(t - DEFAULT)
+
+    free = max(candidates, key=key)
+    meets = [t for t in candidates if silence(t) >= min_silence - 1e-12]
+    # unreachable floor (no-call turns at P = 1): the most silence there is, then the best balance
+    best = max(meets, key=key) if meets else max(candidates, key=lambda t: (silence(t), *key(t)))
+    return {"call_threshold": best, "balanced_accuracy": round(balanced(best), 4),
+            "call_recall": round(call_recall(best), 4), "silence": round(silence(best), 4),
+            "min_silence": min_silence, "floor_binds": best != free, "floor_met": bool(meets),
+            "threshold_without_floor": free, "balanced_accuracy_without_floor": round(balanced(free), 4),
             "balanced_accuracy_at_0.5": round(balanced(DEFAULT), 4), "call_turns": len(calls),
             "reply_turns": len(replies)}
 
 
-def calibrate(model: Any, fmt: Any, conversations: Sequence[dict], max_length: int, out_dir: str | Path) -> dict | None:
+def calibrate(model: Any, fmt: Any, conversations: Sequence[dict], max_length: int, out_dir: str | Path,
+              min_silence: float = MIN_SILENCE) -> dict | None:
     """Measure, pick and save the threshold (``out_dir/call_threshold.json``); returns what was saved."""
-    result = best_threshold(first_token_call_probabilities(model, fmt, conversations, max_length))
+    result = best_threshold(first_token_call_probabilities(model, fmt, conversations, max_length), min_silence)
     if result is not None:
         Path(out_dir, FILE).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return result

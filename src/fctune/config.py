@@ -106,6 +106,10 @@ class TrainConfig:
     a tool call and a text reply (1: plain token mean). A call is ~40 trained tokens and the decision
     one of them, so a short run learns the format long before it learns when not to call; a weight
     of ~10 makes the decision count (docs/training.md). The loss is the weighted mean."""
+    min_silence: float = 0.85
+    """Calibration floor (with ``data.valid_file``): the saved call threshold keeps at least this share
+    of the validation turns that need no call free of calls; among such thresholds, the best balanced
+    accuracy (0: no floor). Binds only for models that separate the two kinds poorly (docs/evaluation.md)."""
     lr_scheduler: str = "cosine"
     """Schedule after warm-up: ``cosine``, ``linear`` or ``constant``."""
     warmup_ratio: float = 0.03
@@ -332,6 +336,7 @@ def validate(cfg: Config) -> None:
         (cfg.train.token_budget >= 0, "train.token_budget must be >= 0"),
         (cfg.train.learning_rate > 0, "train.learning_rate must be > 0"),
         (cfg.train.decision_weight > 0, "train.decision_weight must be > 0"),
+        (0.0 <= cfg.train.min_silence <= 1.0, "train.min_silence must be within [0, 1]"),
         (cfg.eval.call_threshold <= 1.0, "eval.call_threshold must be at most 1 (negative: calibrated)"),
         (cfg.train.optimizer in ("adamw",), "train.optimizer must be 'adamw'"),
         (cfg.train.lr_scheduler in ("cosine", "linear", "constant"), "train.lr_scheduler must be cosine, linear or constant"),

@@ -19,8 +19,8 @@ with fewer passes:
 Same distribution family and the same generator as torch's dropout (seeded and checkpointed like
 any other torch randomness); outputs and gradients equal PEFT's up to float rounding (tested).
 Layers PEFT would treat specially (several active adapters, DoRA and other variants, a LoRA bias,
-merged or disabled adapters, per-row ``adapter_names``, a base layer other than ``nn.Linear``) keep PEFT's
-forward.
+merged or disabled adapters, per-row ``adapter_names``, a base layer other than ``nn.Linear``, hooks on
+the wrapped modules, inputs of another dtype than the adapter's) keep PEFT's forward.
 """
 
 from __future__ import annotations
@@ -41,9 +41,11 @@ def keep_mask(shape: torch.Size | tuple[int, ...], keep: float, device: Any = "c
     n = 1
     for d in shape:
         n *= int(d)
+    threshold = int(round(keep * 65536)) - 32768  # int16 value v is uniform on [-32768, 32767]
+    if threshold >= 32768:  # keep within 2^-17 of 1: keep everything (32768 does not fit an int16)
+        return torch.ones(shape, dtype=torch.bool, device=device)
     words = torch.empty(-(-n // LANES), dtype=torch.int64, device=device).random_(torch.iinfo(torch.int64).min, None)
-    lanes = words.view(torch.int16)[:n]  # 16 uniform bits each: int16 value v is uniform on [-32768, 32767]
-    threshold = int(round(keep * 65536)) - 32768
+    lanes = words.view(torch.int16)[:n]  # 16 uniform bits each
     return (lanes < threshold).view(shape)
 
 
@@ -61,13 +63,19 @@ def _dropout_p(module: nn.Module) -> float | None:
     return None
 
 
+def _hooked(*modules: nn.Module) -> bool:
+    """Whether any module has forward hooks or an accelerate hook (offloading): those need PEFT's calls."""
+    return any(m._forward_hooks or m._forward_pre_hooks or hasattr(m, "_hf_hook") for m in modules)
+
+
 def _fused_forward(self: Any, x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
     """PEFT LoRA ``Linear.forward`` for the plain case, with fewer full-width passes (module docstring)."""
     active = self.active_adapters
     name = active[0] if len(active) == 1 else None
     p = None if name is None or name not in self.lora_A else _dropout_p(self.lora_dropout[name])
     if (args or kwargs or p is None or self.disable_adapters or self.merged or name in self.lora_variant
-            or self.lora_B[name].bias is not None or x.dtype != self.lora_A[name].weight.dtype):
+            or self.lora_B[name].bias is not None or x.dtype != self.lora_A[name].weight.dtype
+            or _hooked(self.base_layer, self.lora_A[name], self.lora_B[name])):
         return type(self).forward(self, x, *args, **kwargs)
     base = self.base_layer
     a, b = self.lora_A[name].weight, self.lora_B[name].weight

@@ -596,7 +596,8 @@ def _train(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: st
     if device == "cpu":
         from fctune.fast_lora import use_fast_lora
 
-        use_fast_lora(model)
+        fused = use_fast_lora(model)
+        _say(dist_info, f"fused CPU LoRA forward on {fused} layer(s) (fctune.fast_lora)")
     if tc.gradient_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     params = [p for p in model.parameters() if p.requires_grad]
@@ -798,11 +799,19 @@ def _train(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: st
         if cfg.data.valid_file:
             from fctune.calibrate import calibrate
 
-            calibration = calibrate(model, fmt, [c for _, c in vconvs], cfg.data.max_length, out_dir)
+            calibration = calibrate(model, fmt, [c for _, c in vconvs], cfg.data.max_length, out_dir, tc.min_silence)
             if calibration:
-                _say(dist_info, f"call threshold {calibration['call_threshold']} (balanced accuracy on the validation "
-                                f"turns {calibration['balanced_accuracy']:.3f}, at 0.5: "
-                                f"{calibration['balanced_accuracy_at_0.5']:.3f}); saved to call_threshold.json")
+                c = calibration
+                floor = (f"; the silence floor {c['min_silence']} moved it from {c['threshold_without_floor']:.4g} "
+                         f"(balanced accuracy {c['balanced_accuracy_without_floor']:.3f})") if c["floor_binds"] else ""
+                if not c["floor_met"]:
+                    floor += f"; warning: no threshold keeps {c['min_silence']:.0%} of the no-call turns silent"
+                if c["call_recall"] < 0.2:
+                    floor += (f"; warning: only {c['call_recall']:.0%} of the validation calls are made at this threshold "
+                              "(the model separates calls from replies poorly: train longer, or lower train.min_silence)")
+                _say(dist_info, f"call threshold {c['call_threshold']:.4g} on the validation turns: calls {c['call_recall']:.0%}, "
+                                f"silence {c['silence']:.0%}, balanced accuracy {c['balanced_accuracy']:.3f} "
+                                f"(at 0.5: {c['balanced_accuracy_at_0.5']:.3f}){floor}; saved to call_threshold.json")
         skipped_lines = sorted({s["line"] for s in skipped})
         summary = {
             "model": cfg.model.name_or_path, "device": device, "dtype": str(next(model.parameters()).dtype).replace("torch.", ""),
