@@ -47,7 +47,7 @@ def main() -> None:
     # rows offer one or two tools, as BFCL's simple and irrelevance items do).
     # No text before calls: the first token of a turn is the call/no-call decision (docs/training.md).
     # 10 % validation rows: the call threshold is calibrated on them after training (~160 turns
-    # instead of ~80 at the default 5 %); 64 steps use only 512 of the train rows anyway.
+    # instead of ~80 at the default 5 %); training uses only 512 of the train rows anyway.
     fctune("data", "synth", "--n", str(args.n), "--seed", "0", "--lang", "en", "--mix", args.mix,
            "--max-tool-chars", "600", "--preface-rate", "0", "--split", "85,10,5", "--out", str(data))
     fctune("data", "validate", str(data / "train.jsonl"))

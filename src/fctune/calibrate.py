@@ -112,7 +112,8 @@ def calibrate(model: Any, fmt: Any, conversations: Sequence[dict], max_length: i
 
 
 def resolve_threshold(requested: float | None, adapter: str | Path | None) -> float:
-    """``requested`` when given (>= 0); else the adapter's calibrated threshold; else 0.5."""
+    """``requested`` when given and >= 0; else (``None`` or negative) the adapter's calibrated
+    threshold; else 0.5."""
     if requested is not None and requested >= 0:
         return requested
     if adapter:

@@ -308,7 +308,7 @@ def run(args: argparse.Namespace) -> int:
     if args.call_threshold is not None and not 0 <= args.call_threshold <= 1:
         raise FctuneError(f"--call-threshold must be between 0 and 1, got {args.call_threshold}")
     requested = args.call_threshold if args.call_threshold is not None else cfg.eval.call_threshold
-    threshold = resolve_threshold(requested if requested >= 0 else None, args.adapter)
+    threshold = resolve_threshold(requested, args.adapter)  # negative: the calibrated one
     model = args.model or (None if args.responses else cfg.model.name_or_path)
     try:
         if args.export_prompts:

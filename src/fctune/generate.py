@@ -250,7 +250,8 @@ def _run_batch(model: Any, prompts: list[list[int]], max_new_tokens: int, stop_i
                temperature: float, top_p: float, generator: Any, on_finish: Any,
                stats: GenerationStats, decide: tuple[int, float] | None = None) -> list[tuple[list[int], str, Any]]:
     """Generate for one batch; returns ``(token_ids, finish_reason, (P(call), decision) or None)`` per
-    prompt, in batch order. ``decide``: ``(call token id, threshold)`` for :func:`decide_first_token`."""
+    prompt, in batch order. ``decide``: ``(call token id, threshold)`` for :func:`decide_first_token`
+    (greedy batches only)."""
     import torch
 
     device = next(model.parameters()).device
@@ -284,7 +285,7 @@ def _run_batch(model: Any, prompts: list[list[int]], max_new_tokens: int, stop_i
     decided: list[Any] = [None] * rows
     for step in range(max_new_tokens):
         nxt = _pick(logits, temperature, top_p, generator)
-        if step == 0 and decide is not None and temperature <= 0:
+        if step == 0 and decide is not None:
             nxt, p_call, changes = decide_first_token(logits, nxt, decide[0], decide[1])
             decided = list(zip(p_call, changes))
             stats.forced_calls += changes.count("call")

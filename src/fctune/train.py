@@ -837,7 +837,7 @@ def _train(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: st
             t0 = time.time()
             from fctune.calibrate import resolve_threshold
 
-            threshold = resolve_threshold(cfg.eval.call_threshold if cfg.eval.call_threshold >= 0 else None, out_dir)
+            threshold = resolve_threshold(cfg.eval.call_threshold, out_dir)  # negative: the calibrated one
             results = smoke_test(model, fmt, out_dir / "smoke_test.md", call_threshold=threshold)
             summary["smoke_test"] = {"prompts": len(results), "with_calls": sum(bool(r["calls"]) for r in results),
                                      "seconds": round(time.time() - t0, 2)}

@@ -231,6 +231,7 @@ class Engine:
         generator = None
         if params.temperature > 0:
             generator = torch.Generator(device=self.device).manual_seed(self._seed(params))
+        threshold = self._threshold(prompt) if params.temperature <= 0 else 0.0
         generated: list[int] = []
         finish = "length"
         was_training = self.model.training
@@ -252,8 +253,7 @@ class Engine:
                         break
                     logits = out.logits[:, -1, :]
                     picked = _pick(logits, params.temperature, params.top_p, generator)
-                    threshold = self._threshold(prompt)
-                    if not generated and threshold > 0 and params.temperature <= 0:
+                    if not generated and threshold > 0:
                         picked = decide_first_token(logits, picked, self.fmt.call_start_id, threshold)[0]
                     token = int(picked[0])
                     generated.append(token)
