@@ -1,71 +1,124 @@
 #!/usr/bin/env python
-"""The main job on the embedded default, offline on a CPU: a real pretrained chat model that cannot
-call tools (SmolLM2-135M-Instruct), trained by fctune, then calling them — and still silent where no
-offered tool fits.
+"""The main job on the embedded default, offline on a CPU: the seed's use case on a real Qwen model.
 
-Steps: synthesise data -> validate -> evaluate base and LoRA-tune -> evaluate base vs tuned on the
-held-out test split and a BFCL subset (simple_python, irrelevance) -> before/after table.
-Every step is the real `fctune` command line, as a user would run it.
+Qwen2.5-Coder-0.5B-Instruct (from PyPI, see fctune.assets) reads Chinese and understands tool requests,
+but answers 「今天北京的天气怎么样？」 with a ```json block instead of a tool call. fctune tunes it on
+the original seed set (with tool-list variants) plus synthetic Chinese and English conversations
+(held-out tools, half of the rows needing no call), calibrates the call decision on the validation
+split, and shows before/after on: the four seed prompts verbatim, the zh and en test splits, and BFCL
+simple_python, multiple and irrelevance.
+
+Every step is the real `fctune` command line, as a user would run it; each is timed
+(demo-out/timings.json). `--model smollm2-135m --config configs/demo-smollm2.yaml --lang en` runs the
+earlier, smaller English demo.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import random
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+TIMINGS: dict[str, float] = {}
 
 
-def fctune(*args: str) -> None:
+def fctune(stage: str, *args: str) -> None:
     cmd = [sys.executable, "-m", "fctune", *args]
     print(f"\n$ fctune {' '.join(args)}", flush=True)
     start = time.monotonic()
     proc = subprocess.run(cmd, cwd=ROOT)
     if proc.returncode != 0:
         sys.exit(f"demo: `fctune {' '.join(args)}` failed with exit code {proc.returncode}")
-    print(f"  ({time.monotonic() - start:.0f} s)", flush=True)
+    TIMINGS[stage] = round(time.monotonic() - start, 1)
+    print(f"  ({TIMINGS[stage]:.0f} s)", flush=True)
+
+
+def lines(path: Path) -> list[str]:
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def write_lines(path: Path, rows: list[str]) -> None:
+    path.write_text("".join(r + "\n" for r in rows), encoding="utf-8")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="demo-out", help="output directory")
-    parser.add_argument("--config", default="configs/demo-smollm2.yaml", help="training config")
-    parser.add_argument("--n", type=int, default=1500, help="synthetic conversations to generate")
-    parser.add_argument("--mix", default="no_call=0.65,ask_back=0.05", help="conversation kinds (fctune data synth --mix)")
-    parser.add_argument("--eval-limit", type=int, default=25, help="items per category of the test split")
-    parser.add_argument("--bfcl-limit", type=int, default=40, help="items per BFCL category")
+    parser.add_argument("--model", default="qwen2.5-0.5b", help="model to tune (alias, directory or .gguf)")
+    parser.add_argument("--config", default="configs/demo-qwen.yaml", help="training config")
+    parser.add_argument("--lang", default="zh,en", help="languages of the synthetic data (one test split each)")
+    parser.add_argument("--n", type=int, default=900, help="synthetic conversations per language")
+    parser.add_argument("--mix", default="no_call=0.5,ask_back=0.05", help="conversation kinds (fctune data synth --mix)")
+    parser.add_argument("--seed-copies", type=int, default=10,
+                        help="tool-list variants of each seed conversation added to training (fctune.data.augment)")
+    parser.add_argument("--synthetic-rows", type=int, default=200, help="synthetic training rows per language")
+    parser.add_argument("--valid-rows", type=int, default=25, help="validation rows per language (calibration)")
+    parser.add_argument("--eval-limit", type=int, default=7, help="items per category of the first language's test split")
+    parser.add_argument("--eval-limit-other", type=int, default=4, help="items per category of the other test splits")
+    parser.add_argument("--bfcl", default="simple_python,multiple,irrelevance", help="BFCL categories")
+    parser.add_argument("--bfcl-limit", type=int, default=12, help="items per BFCL category")
+    parser.add_argument("--max-new-tokens", type=int, default=96, help="longest generated answer in the evaluations")
     parser.add_argument("overrides", nargs="*", help="extra key=value overrides for training")
     args = parser.parse_args()
     out = ROOT / args.out
     data, adapter = out / "data", out / "adapter"
+    data.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
+    langs = [lang.strip() for lang in args.lang.split(",") if lang.strip()]
 
-    # English only: SmolLM2 is an English model; short tool lists keep CPU steps short (and most
-    # rows offer one or two tools, as BFCL's simple and irrelevance items do).
-    # No text before calls: the first token of a turn is the call/no-call decision (docs/training.md).
-    # 10 % validation rows: the call threshold is calibrated on them after training (~160 turns
-    # instead of ~80 at the default 5 %); training uses only 512 of the train rows anyway.
-    fctune("data", "synth", "--n", str(args.n), "--seed", "0", "--lang", "en", "--mix", args.mix,
-           "--max-tool-chars", "600", "--preface-rate", "0", "--split", "85,10,5", "--out", str(data))
-    fctune("data", "validate", str(data / "train.jsonl"))
-    fctune("train", args.config, f"data.train_file={data / 'train.jsonl'}", f"data.valid_file={data / 'valid.jsonl'}",
-           f"train.output_dir={adapter}", *args.overrides)
-    fctune("eval", "--model", "smollm2-135m", "--adapter", str(adapter), "--compare", "--data", str(data / "test.jsonl"),
-           "--limit", str(args.eval_limit), "--max-new-tokens", "128", "--out", str(out / "eval-test"))
-    fctune("eval", "--model", "smollm2-135m", "--adapter", str(adapter), "--compare",
-           "--bfcl", "simple_python,irrelevance", "--limit", str(args.bfcl_limit), "--max-new-tokens", "128",
-           "--out", str(out / "eval-bfcl"))
+    # The seed set (Chinese, text before every call) and synthetic rows per language from the same
+    # seed, so both languages hold out the same tools. No text before synthetic calls: the first
+    # token of a turn is then the call/no-call decision (docs/training.md); short tool lists keep
+    # CPU steps short.
+    fctune("seed", "data", "seed", "--out", str(data / "seed.jsonl"))
+    for lang in langs:
+        fctune(f"synth-{lang}", "data", "synth", "--n", str(args.n), "--seed", "0", "--lang", lang, "--mix", args.mix,
+               "--max-tool-chars", "600", "--preface-rate", "0", "--split", "80,10,10", "--out", str(data / lang))
+    # The seed set under shuffled tool lists with distractors (as configs/seed-plus.yaml does), so its
+    # requests are seen a few times in a short run and the tool has to be read from the list.
+    from fctune.data.augment import tool_variants
 
-    from fctune.report import before_after_table
+    seed = [json.loads(row) for row in lines(data / "seed.jsonl")]
+    train = [json.dumps(c, ensure_ascii=False) for _, c in
+             tool_variants(list(enumerate(seed, 1)), args.seed_copies, 4, seed=0)]
+    valid: list[str] = []
+    for lang in langs:
+        train += lines(data / lang / "train.jsonl")[:args.synthetic_rows]
+        valid += lines(data / lang / "valid.jsonl")[:args.valid_rows]
+    random.Random(0).shuffle(train)
+    write_lines(data / "train.jsonl", train)
+    write_lines(data / "valid.jsonl", valid)
+    fctune("validate", "data", "validate", str(data / "train.jsonl"))
+    fctune("train", "train", args.config, f"model.name_or_path={args.model}", f"data.train_file={data / 'train.jsonl'}",
+           f"data.valid_file={data / 'valid.jsonl'}", f"train.output_dir={adapter}", *args.overrides)
+    reports = []
+    common = ["--model", args.model, "--adapter", str(adapter), "--compare", "--max-new-tokens", str(args.max_new_tokens)]
+    for i, lang in enumerate(langs):  # the first language (Chinese) is the seed's case: the larger sample
+        limit = args.eval_limit if i == 0 else args.eval_limit_other
+        fctune(f"eval-{lang}", "eval", *common, "--data", str(data / lang / "test.jsonl"), "--limit", str(limit),
+               "--out", str(out / f"eval-{lang}"))
+        reports.append(out / f"eval-{lang}" / "report.json")
+    if args.bfcl:
+        fctune("eval-bfcl", "eval", *common, "--bfcl", args.bfcl, "--limit", str(args.bfcl_limit),
+               "--out", str(out / "eval-bfcl"))
+        reports.append(out / "eval-bfcl" / "report.json")
 
-    table = before_after_table([out / "eval-test" / "report.json", out / "eval-bfcl" / "report.json"])
+    from fctune.report import before_after_table, smoke_table
+
+    TIMINGS["total"] = round(time.monotonic() - start, 1)
+    summary = json.loads((adapter / "summary.json").read_text(encoding="utf-8"))
+    labels = {str(out / f"eval-{lang}" / "report.json"): f"test {lang}" for lang in langs}
+    table = smoke_table(summary) + "\n\n" + before_after_table(reports, labels)
     (out / "before_after.md").write_text(table + "\n", encoding="utf-8")
+    (out / "timings.json").write_text(json.dumps(TIMINGS, indent=2) + "\n", encoding="utf-8")
     print("\n" + table)
-    print(f"\nreports: {out / 'eval-test' / 'report.md'}, {out / 'eval-bfcl' / 'report.md'}; "
-          f"total {(time.monotonic() - start) / 60:.1f} min")
+    print(f"\nreports: {', '.join(str(r.parent / 'report.md') for r in reports)}; smoke test: {adapter / 'smoke_test.md'}")
+    print("timings (s): " + ", ".join(f"{k} {v:.0f}" for k, v in TIMINGS.items()) + f" ({TIMINGS['total'] / 60:.1f} min)")
 
 
 if __name__ == "__main__":

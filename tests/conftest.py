@@ -24,6 +24,22 @@ def qwen3_tokenizer(qwen3_tokenizer_dir):
     return AutoTokenizer.from_pretrained(str(qwen3_tokenizer_dir))
 
 
+@pytest.fixture(scope="session")
+def qwen25_dir() -> Path:
+    """The real Qwen2.5-Coder-0.5B-Instruct directory (fetched and converted by `make setup`; fetched here
+    when missing, never skipped)."""
+    from fctune.models import resolve_model_path
+
+    return Path(resolve_model_path("qwen2.5-0.5b"))
+
+
+@pytest.fixture(scope="session")
+def qwen25_tokenizer(qwen25_dir):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(qwen25_dir))
+
+
 @pytest.fixture(scope="module")
 def one_thread():
     """Tiny models run fastest on one thread, and do not then fight other jobs for the cores."""

@@ -104,3 +104,24 @@ def test_training_with_validation_data_saves_a_threshold_that_eval_uses(tmp_path
                    check=True, cwd=root, capture_output=True)
     report = json.loads((ev / "report.json").read_text())
     assert report["call_threshold"] == summary["call_threshold"]["call_threshold"]
+
+
+def test_text_before_calls_switches_the_decision_off(tmp_path):
+    """The seed set writes a sentence before every call: the first token cannot decide, so the
+    saved threshold is 0 (plain greedy) with the reason; data that opens calls at once keeps it."""
+    from fctune.calibrate import decision_off_for_prefaces, preface_counts, resolve_threshold
+    from fctune.data.seed import seed_conversations
+
+    seed = seed_conversations()
+    assert preface_counts(seed) == (15, 15)
+    saved = decision_off_for_prefaces(seed, tmp_path)
+    assert saved is not None and saved["decision"] == "off" and saved["call_threshold"] == 0.0
+    assert "15 of the 15 call turns" in saved["reason"]
+    assert json.loads((tmp_path / FILE).read_text()) == saved
+    assert resolve_threshold(None, tmp_path) == 0.0 and resolve_threshold(0.3, tmp_path) == 0.3
+
+    direct = [{**c, "messages": [c["messages"][0], {**c["messages"][1], "content": ""}]} for c in seed]
+    assert preface_counts(direct) == (0, 15)
+    other = tmp_path / "other"
+    other.mkdir()
+    assert decision_off_for_prefaces(direct, other) is None and not (other / FILE).exists()

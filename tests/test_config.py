@@ -88,3 +88,17 @@ def test_cli_unknown_override_fails_with_suggestion(command):
     proc = subprocess.run(args + ["lora.rank=8"], capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0
     assert "lora.rank" in proc.stderr and "lora.r" in proc.stderr
+
+
+def test_trainable_tokens_reads_yaml_booleans_as_words(tmp_path):
+    from fctune.config import load_config
+
+    for raw, expected in (("off", "off"), ("no", "off"), ("false", "off"), ("on", "auto"), ("true", "auto"),
+                          ("auto", "auto"), ('"<tool_call>,</tool_call>"', "<tool_call>,</tool_call>")):
+        path = tmp_path / "c.yaml"
+        path.write_text(f"lora:\n  trainable_tokens: {raw}\n", encoding="utf-8")
+        assert load_config(path).lora.trainable_tokens == expected, raw
+    assert load_config(None, ["lora.trainable_tokens=off"]).lora.trainable_tokens == "off"
+    path.write_text("lora:\n  trainable_tokens:\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="trainable_tokens"):
+        load_config(path)

@@ -11,7 +11,7 @@ from fctune.cli import build_parser
 from fctune.errors import FctuneError
 from fctune.formats import ToolCall, parse
 
-from tests.test_formats_render import MULTI_STEP, MULTI_TURN, PARALLEL, SINGLE
+from tests.conversations import MULTI_STEP, MULTI_TURN, PARALLEL, SINGLE
 
 
 @pytest.fixture()
@@ -66,3 +66,16 @@ def test_hermes_template_and_max_length_flag(data_file, capsys):
 def test_index_out_of_range(data_file):
     with pytest.raises(FctuneError, match="out of range"):
         inspect(str(data_file), "--index", "9")
+
+
+def test_reports_the_special_token_rows_a_model_never_learned(data_file, capsys, qwen25_dir):
+    assert inspect(str(data_file), "--index", "0", "--check-tokens") == 0
+    out = capsys.readouterr().out
+    assert "special tokens the format writes: <|im_start|>, <tool_call>, </tool_call>, <|im_end|>" in out
+    assert "no untrained special-token rows" in out  # tiny-qwen3: random rows, all distinct
+    assert inspect(str(data_file), "--index", "0", "--model", str(qwen25_dir), "--check-tokens") == 0
+    out = capsys.readouterr().out
+    assert "<tool_call> (151657) in embedding+head, </tool_call> (151658) in embedding+head" in out
+    assert "lora.trainable_tokens=auto" in out and "<|im_end|> (" not in out
+    assert inspect(str(data_file), "--index", "0") == 0  # the tokenizer alone, by default
+    assert "special tokens the format writes" not in capsys.readouterr().out

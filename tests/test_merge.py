@@ -134,3 +134,35 @@ def test_not_an_adapter(tmp_path):
 
     with pytest.raises(FctuneError, match="adapter_config.json"):
         merge_adapter("tiny-qwen3", str(tmp_path), str(tmp_path / "out"), log=lambda m: None)
+
+
+@pytest.mark.slow
+def test_trained_token_rows_merge_into_a_tied_matrix(base_dir, tmp_path):
+    """Token rows trained on a tied model (PEFT mirrors them into the head): merged into the one shared
+    matrix without --untie, tied on disk, the rows carried, the logits those of base + adapter."""
+    from peft import LoraConfig, get_peft_model
+    from safetensors.torch import load_file
+    from transformers import AutoModelForCausalLM
+
+    from fctune.merge import merge_adapter
+
+    torch.manual_seed(0)
+    model = AutoModelForCausalLM.from_pretrained(str(base_dir), dtype=torch.float32)
+    rows = [151657, 151658]
+    peft_model = get_peft_model(model, LoraConfig(r=4, target_modules=["q_proj"], init_lora_weights=False,
+                                                  trainable_token_indices=rows))
+    with torch.no_grad():
+        for name, param in peft_model.named_parameters():
+            if "trainable_tokens_delta" in name:
+                param.add_(torch.randn_like(param))
+    adapter = tmp_path / "adapter"
+    peft_model.save_pretrained(str(adapter))
+    expected = peft_logits(base_dir, adapter)
+    out = tmp_path / "merged"
+    summary = merge_adapter("tiny-qwen3", str(adapter), str(out), log=lambda m: None)
+    assert summary["tie_word_embeddings"] is True
+    merged = AutoModelForCausalLM.from_pretrained(str(out), dtype=torch.float32).eval()
+    assert merged.get_output_embeddings().weight.data_ptr() == merged.get_input_embeddings().weight.data_ptr()
+    assert torch.allclose(logits_of(merged), expected, atol=1e-4)
+    (delta,) = [v for k, v in load_file(str(adapter / "adapter_model.safetensors")).items() if "trainable_tokens_delta" in k]
+    assert torch.allclose(merged.get_input_embeddings().weight[rows], delta, atol=1e-6)

@@ -393,6 +393,12 @@ def test_tiny_test_yaml_writes_every_file(tmp_path):
     from fctune.data.seed import SMOKE_PROMPTS
 
     assert all(p in smoke for p in SMOKE_PROMPTS) and "Parsed calls" in smoke
+    assert "Before training (base model)" in smoke and "After training" in smoke
+    assert "smoke test, before training:" in proc.stdout and "smoke test, after training:" in proc.stdout
+    assert summary["smoke_test"]["right_before"] is not None and 0 <= summary["smoke_test"]["right"] <= 4
+    # the seed set writes text before every call: the first-token call decision is switched off
+    assert json.loads((out / "call_threshold.json").read_text())["decision"] == "off"
+    assert summary["smoke_test"]["call_threshold"] == 0.0
     assert "trainable params" in proc.stdout
     # the saved template is the one training used (Qwen3's own here)
     assert "<think>" in (out / "chat_template.jinja").read_text()

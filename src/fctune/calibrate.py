@@ -111,6 +111,38 @@ def calibrate(model: Any, fmt: Any, conversations: Sequence[dict], max_length: i
     return result
 
 
+PREFACE_OFF_SHARE = 0.5
+"""When at least this share of the training call turns write text before their call, the first token
+cannot see a call coming: the call decision is switched off (threshold 0, plain greedy)."""
+
+
+def preface_counts(conversations: Sequence[dict]) -> tuple[int, int]:
+    """(assistant call turns with text before the call, all assistant call turns)."""
+    calls = prefaced = 0
+    for conv in conversations:
+        for m in conv["messages"]:
+            if m["role"] == "assistant" and m.get("tool_calls"):
+                calls += 1
+                prefaced += bool((m.get("content") or "").strip())
+    return prefaced, calls
+
+
+def decision_off_for_prefaces(conversations: Sequence[dict], out_dir: str | Path) -> dict | None:
+    """Switch the first-token call decision off (save threshold 0 with the reason) when the training
+    data mostly writes text before its calls (the original seed set does, for every call): the
+    decision reads the first token only, and there such a model always opens with text. ``None``
+    when the data mostly opens calls at once (the decision stays on)."""
+    prefaced, calls = preface_counts(conversations)
+    if not calls or prefaced / calls < PREFACE_OFF_SHARE:
+        return None
+    result = {"call_threshold": 0.0, "decision": "off", "prefaced_call_turns": prefaced, "call_turns": calls,
+              "reason": f"{prefaced} of the {calls} call turns of the training data write text before the call, so "
+                        "the first token cannot decide between a call and a reply: plain greedy decoding "
+                        "(threshold 0), the model's own choice at every token"}
+    Path(out_dir, FILE).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return result
+
+
 def resolve_threshold(requested: float | None, adapter: str | Path | None) -> float:
     """``requested`` when given and >= 0; else (``None`` or negative) the adapter's calibrated
     threshold; else 0.5."""

@@ -48,6 +48,12 @@ class DataConfig:
     """Optional validation conversations; validation loss is logged when given."""
     max_length: int = 1024
     """Longest sample in tokens. Longer samples are skipped, counted and listed (never truncated)."""
+    tool_variants: int = 0
+    """Extra copies of each training conversation under a shuffled tool list widened by up to
+    ``data.max_distractors`` tools of other conversations (fctune.data.augment): teaches a small data
+    set to read the tools offered rather than memorise which tool a phrasing goes with. 0: none."""
+    max_distractors: int = 4
+    """Most distractor tools a variant adds (``data.tool_variants``)."""
 
 
 @dataclass
@@ -64,6 +70,12 @@ class LoraConfig:
     """Linear layers that get adapters."""
     modules_to_save: list[str] = field(default_factory=list)
     """Extra modules trained in full. Empty by default: Qwen3-0.6B ties lm_head to embed_tokens."""
+    trainable_tokens: str = "auto"
+    """Embedding (and untied head) rows trained beside LoRA, through PEFT's ``trainable_token_indices``:
+    ``auto`` trains the rows of the format's special tokens that the model never learned (detected at
+    load: rows equal to each other, to the mean, or near zero; e.g. ``<tool_call>`` in
+    Qwen2.5-Coder-0.5B-Instruct), ``off`` trains none, or a comma list of tokens to train
+    (``<tool_call>,</tool_call>``). Only those rows change; they are saved with the adapter."""
 
 
 @dataclass
@@ -119,7 +131,8 @@ class TrainConfig:
     logging_steps: int = 1
     """Log every N optimizer steps."""
     eval_steps: int = 0
-    """Validation loss every N steps (0: at the end of each epoch)."""
+    """Validation loss every N steps (0: at the end of each epoch; -1: never, e.g. to save the time in
+    a short run; the call threshold is still calibrated on ``data.valid_file``)."""
     save_steps: int = 0
     """Checkpoint every N optimizer steps (0: only at the end)."""
     save_total_limit: int = 2
@@ -322,14 +335,28 @@ def load_config(path: str | Path | None = None, overrides: Iterable[str] = ()) -
     return cfg
 
 
+def _normalise(cfg: Config) -> None:
+    """Spellings YAML turns into other types: an unquoted ``off``/``no`` reads as false, ``on``/``yes``
+    as true; for ``lora.trainable_tokens`` those mean ``off`` and ``auto``, never a token list."""
+    setting = cfg.lora.trainable_tokens.strip()
+    mapped = {"false": "off", "no": "off", "0": "off", "true": "auto", "yes": "auto", "on": "auto"}.get(setting.lower())
+    if mapped:
+        cfg.lora.trainable_tokens = mapped
+    elif setting.lower() in ("", "none", "null"):
+        raise ConfigError("lora.trainable_tokens must be auto, off or a comma list of tokens (e.g. '<tool_call>,</tool_call>')")
+
+
 def validate(cfg: Config) -> None:
     """Range checks that types alone cannot express."""
+    _normalise(cfg)
     checks = [
         (cfg.lora.r > 0, "lora.r must be > 0"),
         (cfg.lora.alpha > 0, "lora.alpha must be > 0"),
         (0.0 <= cfg.lora.dropout < 1.0, "lora.dropout must be in [0, 1)"),
         (bool(cfg.lora.target_modules), "lora.target_modules must not be empty"),
         (cfg.data.max_length > 0, "data.max_length must be > 0"),
+        (cfg.data.tool_variants >= 0, "data.tool_variants must be >= 0"),
+        (cfg.data.max_distractors >= 0, "data.max_distractors must be >= 0"),
         (cfg.train.num_epochs > 0 or cfg.train.max_steps > 0, "train.num_epochs or train.max_steps must be > 0"),
         (cfg.train.per_device_batch_size > 0, "train.per_device_batch_size must be > 0"),
         (cfg.train.gradient_accumulation_steps > 0, "train.gradient_accumulation_steps must be > 0"),

@@ -225,6 +225,9 @@ def run_eval(model: str | None = None, adapter: str | None = None, compare: bool
             if label == "base" and adapter:
                 with net.disable_adapter():
                     gens = generate(net, fmt, prompts, max_new_tokens, batch_size, **kw)
+                from fctune.token_rows import fold_token_rows
+
+                fold_token_rows(net)  # disabling unfolded the trained token rows
             else:
                 gens = generate(net, fmt, prompts, max_new_tokens, batch_size, **kw)
             rows = score_outputs(items, [g.text for g in gens], label, [g.finish_reason for g in gens])

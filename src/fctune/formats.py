@@ -417,6 +417,21 @@ class ChatFormat:
             self._call_start_id = turn.input_ids[turn.prompt_length]
         return self._call_start_id
 
+    def special_tokens(self) -> list[tuple[str, int]]:
+        """``(text, id)`` of every added (special) token this format writes: read off the rendering of
+        a conversation with a call, a tool result, a final answer and a generation prompt, so it is
+        the template's own set (ChatML turns, tool tags, Qwen3's think and tool-response tags)."""
+        tool = {"type": "function", "function": {"name": "f", "description": "d",
+                                                 "parameters": {"type": "object", "properties": {}}}}
+        call = {"type": "function", "function": {"name": "f", "arguments": {}}}
+        messages = [{"role": "system", "content": "s"}, {"role": "user", "content": "x"},
+                    {"role": "assistant", "content": "", "tool_calls": [call]},
+                    {"role": "tool", "name": "f", "content": "{}"}, {"role": "assistant", "content": "y"}]
+        ids = self.encode(self.render_text(messages, [tool])) + self.prompt_ids(messages, [tool])
+        added = {int(i): t.content for i, t in getattr(self.tokenizer, "added_tokens_decoder", {}).items()}
+        seen = dict.fromkeys(i for i in ids if i in added)
+        return [(added[i], i) for i in seen]
+
     def parse(self, text: str) -> Parsed:
         """Parse generated text (see :func:`parse`)."""
         return parse(text)

@@ -32,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--thinking", action="store_true", help="render in Qwen3 thinking mode (enable_thinking=True)")
     parser.add_argument("--max-length", type=int, default=0, metavar="N",
                         help="flag samples longer than N tokens, which training would skip (0: no limit)")
+    parser.add_argument("--check-tokens", dest="token_check", action="store_true",
+                        help="also load the weights and report the special-token rows the model never learned "
+                             "(which training with lora.trainable_tokens=auto trains)")
 
 
 def spans(input_ids: Sequence[int], trainable: Sequence[int]) -> Iterator[tuple[bool, list[int]]]:
@@ -84,6 +87,19 @@ def format_plain(fmt: Any, conversations: Sequence[tuple[int, dict]]) -> str:
     return "\n".join(out)
 
 
+def token_report(model_name: str, fmt: Any) -> str:
+    """Which special tokens the format writes, and which of their rows the model never learned."""
+    from fctune.models import load_model
+    from fctune.token_rows import describe, find_untrained
+
+    tokens = fmt.special_tokens()
+    model, _tok = load_model(model_name, device="cpu")
+    rows = find_untrained(model, tokens)
+    names = ", ".join(t for t, _ in tokens) or "none"
+    fix = (" (training with lora.trainable_tokens=auto trains these rows)" if rows else "")
+    return f"special tokens the format writes: {names}; {describe(rows)}{fix}"
+
+
 def run(args: argparse.Namespace) -> int:
     from fctune.errors import FctuneError
     from fctune.formats import ChatFormat
@@ -127,6 +143,8 @@ def run(args: argparse.Namespace) -> int:
             f"{fmt.template_name}: {trained} trained / {total} tokens ({100 * trained / max(1, total):.1f} %)")
     if too_long:
         tail += f"; {too_long} over --max-length"
+    if args.token_check:
+        tail += "\n" + token_report(args.model, fmt)
     if console is not None:
         console.print(tail, style="bold", markup=False)
     else:

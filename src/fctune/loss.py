@@ -40,11 +40,37 @@ def body_and_head(model: Any) -> tuple[Any, Any]:
     return body, head
 
 
-def _head_nll(hidden: Any, weight: Any, bias: Any, targets: Any, softcap: float | None, row_weights: Any = None) -> Any:
+def head_parts(head: Any) -> tuple[Any, Any, Any]:
+    """(weight, bias, rows) of the output projection. ``rows`` is ``(indices, delta)`` when PEFT trains
+    some of its rows (``trainable_token_indices``, see :mod:`fctune.token_rows`), else ``None``: the
+    logits of those columns are then ``hidden @ delta.T``, with no copy of the whole matrix (PEFT's
+    own ``head.weight`` builds a merged copy of all 151,936 rows at every call)."""
+    import torch
+
+    adapter = getattr(head, "token_adapter", None)
+    if adapter is None:
+        return head.weight, getattr(head, "bias", None), None
+    base = adapter.base_layer
+    if adapter.merged or adapter.disable_adapters or not adapter.active_adapters:
+        return base.weight, getattr(base, "bias", None), None
+    if len(adapter.active_adapters) > 1:
+        return head.weight, getattr(base, "bias", None), None  # PEFT's merged copy handles several
+    name = adapter.active_adapters[0]
+    index = torch.as_tensor(adapter.token_indices[name], device=base.weight.device)
+    return base.weight, getattr(base, "bias", None), (index, adapter.trainable_tokens_delta[name])
+
+
+def _head_nll(hidden: Any, weight: Any, bias: Any, targets: Any, softcap: float | None, row_weights: Any = None,
+              rows: Any = None) -> Any:
     import torch
     import torch.nn.functional as F
 
-    logits = F.linear(hidden, weight, bias).float()
+    logits = F.linear(hidden, weight, bias)
+    if rows is not None:
+        index, delta = rows
+        cols = F.linear(hidden, delta.to(hidden.dtype), None if bias is None else bias[index])
+        logits = logits.index_copy(1, index, cols)
+    logits = logits.float()
     if softcap:
         logits = torch.tanh(logits / softcap) * softcap
     if row_weights is None:
@@ -59,14 +85,15 @@ def head_loss(hidden: Any, head: Any, targets: Any, softcap: float | None = None
     import torch
     from torch.utils.checkpoint import checkpoint
 
-    weight, bias = head.weight, getattr(head, "bias", None)
+    weight, bias, rows = head_parts(head)
     if hidden.shape[0] <= chunk_rows:
-        return _head_nll(hidden, weight, bias, targets, softcap, row_weights)
+        return _head_nll(hidden, weight, bias, targets, softcap, row_weights, rows)
     total = hidden.new_zeros((), dtype=torch.float32)
     for start in range(0, hidden.shape[0], chunk_rows):
         part = slice(start, start + chunk_rows)
         w = None if row_weights is None else row_weights[part]
-        total = total + checkpoint(_head_nll, hidden[part], weight, bias, targets[part], softcap, w, use_reentrant=False)
+        total = total + checkpoint(_head_nll, hidden[part], weight, bias, targets[part], softcap, w, rows,
+                                   use_reentrant=False)
     return total
 
 

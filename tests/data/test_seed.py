@@ -95,3 +95,24 @@ def test_seed_and_validate_cli(tmp_path):
     stats = json.loads(proc.stdout)
     assert stats["samples"] == 15 and stats["errors"] == 0
     assert f"{out}: 15 rows, 15 samples valid, 0 error(s)" in proc.stderr
+
+
+def test_smoke_answers_are_judged_on_tool_and_values():
+    from fctune.data.seed import SMOKE_PROMPTS, smoke_answer_is_right
+
+    def call(name, **args):
+        return [{"name": name, "arguments": args}]
+
+    assert len(SMOKE_PROMPTS) == 4
+    assert smoke_answer_is_right(0, call("get_weather", location="北京", date="today"))
+    assert smoke_answer_is_right(0, call("get_weather", location="北京"))
+    assert not smoke_answer_is_right(0, call("get_weather", location="上海"))
+    assert not smoke_answer_is_right(0, call("get_weather", location="北京", date="tomorrow"))
+    assert smoke_answer_is_right(1, call("calculate", expression="25*4 + 10"))
+    assert not smoke_answer_is_right(1, call("calculate", expression="25 * 4"))
+    assert not smoke_answer_is_right(1, call("get_weather", location="北京"))
+    assert smoke_answer_is_right(2, call("get_current_time")) and smoke_answer_is_right(2, call("get_current_time", timezone="UTC"))
+    assert smoke_answer_is_right(3, call("web_search", query="人工智能的最新发展"))
+    assert not smoke_answer_is_right(3, call("get_weather", location="人工智能", date="最新发展"))
+    assert not smoke_answer_is_right(2, [])
+    assert not smoke_answer_is_right(2, call("get_current_time") * 2)  # one call, not two

@@ -129,12 +129,10 @@ def test_chain_recipes_fit_their_tools(tool_index):
 
 
 def test_no_tool_name_taken_from_the_evaluation_set():
-    from fctune.assets import cache_dir
+    from fctune.assets import bfcl_data_dir
 
-    root = cache_dir() / "bfcl-data"
-    files = sorted(root.glob("BFCL_v4_*.json")) if root.is_dir() else []
-    if not files:
-        pytest.skip("BFCL data not cached")
+    files = sorted(bfcl_data_dir().glob("BFCL_v4_*.json"))  # fetched by `make setup`, here when missing
+    assert files
     names: set[str] = set()
     for f in files:
         for line in f.read_text(encoding="utf-8").splitlines():

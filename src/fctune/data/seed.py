@@ -12,6 +12,28 @@ import copy
 from typing import Any
 
 SMOKE_PROMPTS = ["今天北京的天气怎么样？", "帮我计算一下 25 * 4 + 10", "现在几点了？", "搜索一下人工智能的最新发展"]
+SMOKE_EXPECTED = ["get_weather(location=北京)", "calculate(expression=25*4+10)", "get_current_time()",
+                  "web_search(query about 人工智能)"]
+"""What a right answer to each smoke prompt is, in words (checked by :func:`smoke_answer_is_right`)."""
+
+
+def smoke_answer_is_right(index: int, calls: list[dict]) -> bool:
+    """Whether ``calls`` (``[{"name", "arguments"}]``) answer smoke prompt ``index`` right: exactly one
+    call, the right tool, and the request's values (北京; the expression 25 * 4 + 10, spaces aside;
+    any time zone or none; a query that names 人工智能)."""
+    if len(calls) != 1:
+        return False
+    name, args = calls[0]["name"], calls[0].get("arguments") or {}
+    if index == 0:
+        return name == "get_weather" and args.get("location") in ("北京", "北京市", "Beijing") \
+            and args.get("date", "today") in ("today", "今天")
+    if index == 1:
+        return name == "calculate" and str(args.get("expression", "")).replace(" ", "") == "25*4+10"
+    if index == 2:
+        return name == "get_current_time"
+    if index == 3:
+        return name == "web_search" and "人工智能" in str(args.get("query", ""))
+    raise IndexError(index)
 
 
 def _tool(name: str, description: str, properties: dict[str, dict], required: list[str]) -> dict:
