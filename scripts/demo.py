@@ -3,7 +3,7 @@
 
 Qwen2.5-Coder-0.5B-Instruct (from PyPI, see fctune.assets) reads Chinese and understands tool requests,
 but answers 「今天北京的天气怎么样？」 with a ```json block instead of a tool call. fctune tunes it on
-the original seed set (with tool-list variants) plus synthetic Chinese and English conversations
+the original seed set plus synthetic Chinese and English conversations
 (held-out tools, half of the rows needing no call), calibrates the call decision on the validation
 split, and shows before/after on: the four seed prompts verbatim, the zh and en test splits, and BFCL
 simple_python, multiple and irrelevance.
@@ -54,14 +54,14 @@ def main() -> None:
     parser.add_argument("--lang", default="zh,en", help="languages of the synthetic data (one test split each)")
     parser.add_argument("--n", type=int, default=900, help="synthetic conversations per language")
     parser.add_argument("--mix", default="no_call=0.5,ask_back=0.05", help="conversation kinds (fctune data synth --mix)")
-    parser.add_argument("--seed-copies", type=int, default=10,
-                        help="tool-list variants of each seed conversation added to training (fctune.data.augment)")
-    parser.add_argument("--synthetic-rows", type=int, default=200, help="synthetic training rows per language")
-    parser.add_argument("--valid-rows", type=int, default=25, help="validation rows per language (calibration)")
-    parser.add_argument("--eval-limit", type=int, default=7, help="items per category of the first language's test split")
-    parser.add_argument("--eval-limit-other", type=int, default=4, help="items per category of the other test splits")
+    parser.add_argument("--seed-copies", type=int, default=0,
+                        help="tool-list variants of each seed conversation added to training (fctune.data.augment; 0: none)")
+    parser.add_argument("--synthetic-rows", type=int, default=0, help="synthetic training rows per language (0: all)")
+    parser.add_argument("--valid-rows", type=int, default=40, help="validation rows per language (calibration)")
+    parser.add_argument("--eval-limit", type=int, default=8, help="items per category of the first language's test split")
+    parser.add_argument("--eval-limit-other", type=int, default=8, help="items per category of the other test splits")
     parser.add_argument("--bfcl", default="simple_python,multiple,irrelevance", help="BFCL categories")
-    parser.add_argument("--bfcl-limit", type=int, default=12, help="items per BFCL category")
+    parser.add_argument("--bfcl-limit", type=int, default=20, help="items per BFCL category")
     parser.add_argument("--max-new-tokens", type=int, default=96, help="longest generated answer in the evaluations")
     parser.add_argument("overrides", nargs="*", help="extra key=value overrides for training")
     args = parser.parse_args()
@@ -79,16 +79,19 @@ def main() -> None:
     for lang in langs:
         fctune(f"synth-{lang}", "data", "synth", "--n", str(args.n), "--seed", "0", "--lang", lang, "--mix", args.mix,
                "--max-tool-chars", "600", "--preface-rate", "0", "--split", "80,10,10", "--out", str(data / lang))
-    # The seed set under shuffled tool lists with distractors (as configs/seed-plus.yaml does), so its
-    # requests are seen a few times in a short run and the tool has to be read from the list.
-    from fctune.data.augment import tool_variants
+    # --seed-copies adds the seed set under shuffled tool lists with distractors (as configs/seed-plus.yaml
+    # does); measured: it got the four seed prompts right but taught text-before-call answers that the
+    # first-token call decision cannot hold back (docs/training.md), so the demo leaves it off.
+    train = lines(data / "seed.jsonl")
+    if args.seed_copies:
+        from fctune.data.augment import tool_variants
 
-    seed = [json.loads(row) for row in lines(data / "seed.jsonl")]
-    train = [json.dumps(c, ensure_ascii=False) for _, c in
-             tool_variants(list(enumerate(seed, 1)), args.seed_copies, 4, seed=0)]
+        seed = [json.loads(row) for row in train]
+        train += [json.dumps(c, ensure_ascii=False) for _, c in
+                  tool_variants(list(enumerate(seed, 1)), args.seed_copies, 4, seed=0)[len(seed):]]
     valid: list[str] = []
     for lang in langs:
-        train += lines(data / lang / "train.jsonl")[:args.synthetic_rows]
+        train += lines(data / lang / "train.jsonl")[:args.synthetic_rows or None]
         valid += lines(data / lang / "valid.jsonl")[:args.valid_rows]
     random.Random(0).shuffle(train)
     write_lines(data / "train.jsonl", train)

