@@ -127,13 +127,18 @@ def preface_counts(conversations: Sequence[dict]) -> tuple[int, int]:
     return prefaced, calls
 
 
+def prefaces_turn_decision_off(prefaced: int, calls: int) -> bool:
+    """The rule of :func:`decision_off_for_prefaces` on counts from :func:`preface_counts`."""
+    return calls > 0 and prefaced / calls >= PREFACE_OFF_SHARE
+
+
 def decision_off_for_prefaces(conversations: Sequence[dict], out_dir: str | Path) -> dict | None:
     """Switch the first-token call decision off (save threshold 0 with the reason) when the training
     data mostly writes text before its calls (the original seed set does, for every call): the
     decision reads the first token only, and there such a model always opens with text. ``None``
     when the data mostly opens calls at once (the decision stays on)."""
     prefaced, calls = preface_counts(conversations)
-    if not calls or prefaced / calls < PREFACE_OFF_SHARE:
+    if not prefaces_turn_decision_off(prefaced, calls):
         return None
     result = {"call_threshold": 0.0, "decision": "off", "prefaced_call_turns": prefaced, "call_turns": calls,
               "reason": f"{prefaced} of the {calls} call turns of the training data write text before the call, so "

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from fctune.errors import FctuneError, ModelLoadError
+from fctune.token_rows import embedding_names, is_tied
 
 PROBE = [{"role": "user", "content": "What's the weather in Paris? 今天北京的天气怎么样？"}]
 PROBE_TOOLS = [{"type": "function", "function": {
@@ -54,26 +55,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _embedding_names(model: Any) -> tuple[set[str], set[str]]:
-    """Full module names of the input and output embeddings."""
-    inp, out = model.get_input_embeddings(), model.get_output_embeddings()
-    ins, outs = set(), set()
-    for name, module in model.named_modules():
-        if module is inp:
-            ins.add(name)
-        if out is not None and module is out:
-            outs.add(name)
-    return ins, outs
-
-
-def _is_tied(model: Any) -> bool:
-    out = model.get_output_embeddings()
-    return out is not None and out.weight.data_ptr() == model.get_input_embeddings().weight.data_ptr()
-
-
 def embedding_touches(adapter_config: dict, model: Any) -> list[str]:
     """How the adapter changes the input/output embeddings (empty when it leaves them alone)."""
-    ins, outs = _embedding_names(model)
+    ins, outs = embedding_names(model)
     full = ins | outs
     found: list[str] = []
 
@@ -101,11 +85,10 @@ def _rows_follow_tie(adapter_config: dict, model: Any) -> bool:
     tokens = adapter_config.get("trainable_token_indices")
     if not tokens or adapter_config.get("modules_to_save"):
         return False
-    others = [t for t in embedding_touches({**adapter_config, "trainable_token_indices": None}, model)]
-    if others:
+    if embedding_touches({**adapter_config, "trainable_token_indices": None}, model):
         return False
     if isinstance(tokens, dict):
-        ins, _outs = _embedding_names(model)
+        ins, _outs = embedding_names(model)
         return all(any(n == k or n.endswith("." + k) for n in ins) for k in tokens)
     return True
 
@@ -172,7 +155,7 @@ def merge_adapter(model: str, adapter: str, out: str, *, dtype: str = "auto", un
     fmt = ChatFormat(tokenizer, template=template)  # sets the template that training used on the tokenizer
 
     config = base.config.get_text_config() if hasattr(base.config, "get_text_config") else base.config
-    tied = bool(getattr(config, "tie_word_embeddings", False)) or _is_tied(base)
+    tied = bool(getattr(config, "tie_word_embeddings", False)) or is_tied(base)
     touches = embedding_touches(adapter_config, base)
     if tied and _rows_follow_tie(adapter_config, base):
         touches = []  # PEFT trains the shared rows once (the head follows the embedding): one matrix holds them
@@ -198,7 +181,7 @@ def merge_adapter(model: str, adapter: str, out: str, *, dtype: str = "auto", un
     reference = _probe_logits(peft_model, probe) if verify else None
     merged = peft_model.merge_and_unload(safe_merge=True)
     merged.eval()
-    if tied and not _is_tied(merged):
+    if tied and not is_tied(merged):
         head, embed = merged.get_output_embeddings(), merged.get_input_embeddings()
         if head is None or not torch.equal(head.weight, embed.weight):
             raise FctuneError("the base ties lm_head to embed_tokens but the merged weights differ; "
@@ -240,7 +223,7 @@ def merge_adapter(model: str, adapter: str, out: str, *, dtype: str = "auto", un
 
     if verify:
         loaded = AutoModelForCausalLM.from_pretrained(str(out_dir), dtype=saved_dtype).to(device).eval()
-        if tied and not _is_tied(loaded):
+        if tied and not is_tied(loaded):
             raise FctuneError(f"{out_dir}: reloaded model has untied embeddings although the base ties them")
         diff, scale = _max_diff(_probe_logits(loaded, probe), reference)
         summary["max_logit_diff_reloaded"] = diff

@@ -41,24 +41,40 @@ class UntrainedRow:
         return asdict(self)
 
 
+def embedding_names(model: Any) -> tuple[set[str], set[str]]:
+    """Full module names of the input and the output embeddings."""
+    inp, out = model.get_input_embeddings(), model.get_output_embeddings()
+    ins, outs = set(), set()
+    for name, module in model.named_modules():
+        if module is inp:
+            ins.add(name)
+        if out is not None and module is out:
+            outs.add(name)
+    return ins, outs
+
+
+def is_tied(model: Any) -> bool:
+    """Whether the output head shares its weight with the input embedding."""
+    out = model.get_output_embeddings()
+    return out is not None and out.weight.data_ptr() == model.get_input_embeddings().weight.data_ptr()
+
+
 def _matrices(model: Any) -> list[tuple[str, Any]]:
     """(name, weight) of the input embedding and, when it is not tied to it, the output head."""
-    embed = model.get_input_embeddings().weight
-    head = model.get_output_embeddings()
-    out = [("embedding", embed)]
-    if head is not None and head.weight.data_ptr() != embed.data_ptr():
-        out.append(("head", head.weight))
+    out = [("embedding", model.get_input_embeddings().weight)]
+    if model.get_output_embeddings() is not None and not is_tied(model):
+        out.append(("head", model.get_output_embeddings().weight))
     return out
 
 
-def _reason(weight: Any, token_id: int, median_norm: float, mean_row: Any) -> str | None:
+def _reason(weight: Any, norms: Any, token_id: int, median_norm: float, mean_row: Any) -> str | None:
     import torch
 
-    row = weight[token_id].float()
-    norm = float(row.norm())
+    row = weight[token_id]
+    norm = float(norms[token_id])
     if norm < TINY_NORM * median_norm:
         return f"norm {norm:.3g}, below {TINY_NORM:.0%} of the median row norm {median_norm:.3g}"
-    cosines = torch.mv(weight.float(), row) / (weight.float().norm(dim=1) * norm).clamp_min(1e-12)
+    cosines = torch.mv(weight, row) / (norms * norm).clamp_min(1e-12)
     cosines[token_id] = -1.0
     same = int((cosines >= SAME_COSINE).sum())
     if same:
@@ -76,14 +92,14 @@ def find_untrained(model: Any, tokens: Sequence[tuple[str, int]]) -> list[Untrai
     found: list[UntrainedRow] = []
     with torch.no_grad():
         for name, weight in _matrices(model):
-            w = weight.detach()
-            norms = w.float().norm(dim=1)
+            w = weight.detach().float()
+            norms = w.norm(dim=1)
             median = float(norms.median())
-            mean_row = w.float().mean(dim=0)
+            mean_row = w.mean(dim=0)
             for text, token_id in tokens:
                 if not 0 <= token_id < w.shape[0]:
                     continue
-                why = _reason(w, token_id, median, mean_row)
+                why = _reason(w, norms, token_id, median, mean_row)
                 if why:
                     found.append(UntrainedRow(text, token_id, name, why))
     return found
@@ -95,16 +111,10 @@ def trainable_token_indices(model: Any, token_ids: Sequence[int]) -> dict[str, l
     ids = sorted(set(int(i) for i in token_ids))
     if not ids:
         return {}
-    embed, head = model.get_input_embeddings(), model.get_output_embeddings()
-    names = {}
-    for name, module in model.named_modules():
-        if module is embed:
-            names["embedding"] = name.rpartition(".")[2]
-        elif head is not None and module is head:
-            names["head"] = name.rpartition(".")[2]
-    out = {names["embedding"]: ids}
-    if "head" in names and head.weight.data_ptr() != embed.weight.data_ptr():
-        out[names["head"]] = ids
+    ins, outs = embedding_names(model)
+    out = {min(ins).rpartition(".")[2]: ids}
+    if outs and not is_tied(model):
+        out[min(outs).rpartition(".")[2]] = ids
     return out
 
 

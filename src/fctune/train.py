@@ -640,12 +640,12 @@ def _train(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: st
 
     smoke_before = None
     if tc.smoke_test and dist_info.main and state is None:
-        from fctune.calibrate import PREFACE_OFF_SHARE, preface_counts
+        from fctune.calibrate import preface_counts, prefaces_turn_decision_off
         from fctune.generate import DEFAULT_CALL_THRESHOLD
 
         # the base is asked under the rule the tuned model will be: off for data with text before calls
-        prefaced, calls = preface_counts([c for _, c in convs])
-        before_threshold = 0.0 if calls and prefaced / calls >= PREFACE_OFF_SHARE else DEFAULT_CALL_THRESHOLD
+        off = prefaces_turn_decision_off(*preface_counts([c for _, c in convs]))
+        before_threshold = 0.0 if off else DEFAULT_CALL_THRESHOLD
         smoke_before = smoke_test(model, fmt, call_threshold=before_threshold)
         _say(dist_info, smoke_text(smoke_before, "before training", markdown=False))
 

@@ -30,6 +30,8 @@ def test_variants_keep_messages_and_own_tools_and_add_only_foreign_distractors()
         assert normalize_row(variant)[1] == []
         widened += len(got) > len(own)
     assert widened > len(rows)  # most variants carry distractors
+    ids = [v["id"] for _, v in out]
+    assert len(set(ids)) == len(ids)  # one id per variant: <seed id>-tools1, -tools2
     orders = {tuple(_names(v)) for _, v in out[len(rows):]}
     assert len(orders) > len(rows)  # shuffled, not one fixed order per conversation
 

@@ -54,8 +54,8 @@ def tool_variants(numbered: Sequence[tuple[int, dict]], copies: int, max_distrac
             others = [t for t in pool if _name(t) not in names]
             # a turn that answers without a call may do so because no offered tool fits: a distractor
             # could be the tool that does, so such conversations are only reordered
-            k = rng.randint(0, max_distractors) if _calls(conv) else 0
-            extra = rng.sample(others, min(len(others), k))
+            n_extra = rng.randint(0, max_distractors) if _calls(conv) else 0
+            extra = rng.sample(others, min(len(others), n_extra))
             tools = [copy.deepcopy(t) for t in [*own, *extra]]
             rng.shuffle(tools)
             variant = {**copy.deepcopy(conv), "tools": tools}
