@@ -125,3 +125,14 @@ def test_text_before_calls_switches_the_decision_off(tmp_path):
     other = tmp_path / "other"
     other.mkdir()
     assert decision_off_for_prefaces(direct, other) is None and not (other / FILE).exists()
+
+
+def test_the_decision_applies_to_answers_to_a_user_message_only():
+    from fctune.calibrate import decides, thresholds_for
+
+    user = [{"role": "user", "content": "今天北京的天气怎么样？"}]
+    after_tool = user + [{"role": "assistant", "content": "", "tool_calls": [
+        {"type": "function", "function": {"name": "get_weather", "arguments": {"location": "北京"}}}]},
+        {"role": "tool", "name": "get_weather", "content": "{\"temp\": 25}"}]
+    assert decides(user) and not decides(after_tool) and not decides([])
+    assert thresholds_for(0.6, [user, after_tool, user + [{"role": "assistant", "content": "hi"}]]) == [0.6, 0.0, 0.0]

@@ -57,7 +57,7 @@ def mode(request, monkeypatch):
     if request.param == "batched-prefill":
         monkeypatch.setattr(gen, "PREFILL_ONE_BY_ONE_ON_CPU", False)
     elif request.param == "transformers-cache":
-        monkeypatch.setattr(gen, "_full_attention_only", lambda m: False)
+        monkeypatch.setattr(gen, "full_attention_only", lambda m: False)
     return request.param
 
 
@@ -149,6 +149,62 @@ def test_first_token_decision_follows_probability_mass():
     assert changes == ["reply", "", ""]
     picked, _, changes = decide_first_token(logits, greedy, call, 0.15)
     assert picked.tolist() == [call, call, call] and changes == ["", "", "call"]
+
+
+def test_decision_per_row_and_off_where_the_threshold_is_zero():
+    import torch
+
+    from fctune.generate import decide_first_token
+
+    call = 3
+    logits = torch.log(torch.tensor([
+        [0.10, 0.10, 0.10, 0.30, 0.10, 0.10, 0.10, 0.10],  # call likeliest at P 0.3
+        [0.10, 0.10, 0.10, 0.30, 0.10, 0.10, 0.10, 0.10],
+        [0.50, 0.05, 0.05, 0.20, 0.05, 0.05, 0.05, 0.05],
+    ]))
+    greedy = logits.argmax(-1)
+    picked, p_call, changes = decide_first_token(logits, greedy, call, [0.5, 0.0, 0.1])
+    assert picked.tolist() == [0, call, call]  # row 1: threshold 0 keeps greedy's call
+    assert p_call[1] is None and round(p_call[0], 2) == 0.3
+    assert changes == ["reply", "", "call"]
+
+
+def test_prefix_reuse_gives_the_logits_and_cache_of_a_whole_pass(model, fmt):
+    """Prompts that share prefixes (a conversation's turns, one system preamble) run only past the
+    shared part, with the same last logits and keys/values as whole passes."""
+    from fctune.generate import PrefixReuse
+
+    base = [{"role": "user", "content": "今天北京的天气怎么样？"}]
+    longer = base + [{"role": "assistant", "content": "晴，25 度。"}, {"role": "user", "content": "明天呢？"}]
+    prompts = sorted([fmt.prompt_ids(base, TOOLS), fmt.prompt_ids(longer, TOOLS),
+                      fmt.prompt_ids([{"role": "user", "content": "hi"}], TOOLS), fmt.prompt_ids(base, TOOLS)])
+    reuse, whole = PrefixReuse(), PrefixReuse(enabled=False)
+    with torch.inference_mode():
+        for p in prompts:
+            logits, keys, values = reuse.run(model, p, "cpu")
+            ref = model(input_ids=torch.tensor([p]), use_cache=True)
+            torch.testing.assert_close(logits, ref.logits[:, -1, :], rtol=1e-4, atol=1e-4)
+            torch.testing.assert_close(whole.run(model, p, "cpu")[0], ref.logits[:, -1, :], rtol=1e-4, atol=1e-4)
+            assert len(keys) == len(ref.past_key_values.layers)
+            for k, layer in zip(keys, ref.past_key_values.layers):
+                assert k.shape == layer.keys.shape
+                torch.testing.assert_close(k, layer.keys, rtol=1e-4, atol=1e-4)
+    shared = len(prompts[0]) - 1  # at least the system preamble and the tools are shared by all four
+    assert reuse.reused_tokens >= 3 * min(shared, 20) and whole.reused_tokens == 0
+    # the identical prompt ran one token only
+    assert reuse.reused_tokens >= len(fmt.prompt_ids(base, TOOLS)) - 1
+
+
+def test_generation_reuses_prefixes_and_matches_without(model, fmt, monkeypatch):
+    import fctune.generate as gen
+
+    prompts = _prompts(fmt, TOOLS)
+    with_reuse = generate(model, fmt, prompts, max_new_tokens=8, batch_size=3, progress=False)
+    assert with_reuse.stats.reused_prompt_tokens > 0
+    monkeypatch.setattr(gen, "PREFILL_ONE_BY_ONE_ON_CPU", False)
+    without = generate(model, fmt, prompts, max_new_tokens=8, batch_size=3, progress=False)
+    assert without.stats.reused_prompt_tokens == 0
+    assert [g.token_ids for g in with_reuse] == [g.token_ids for g in without]
 
 
 def test_call_start_id_is_the_first_trained_token_of_a_call(qwen3_tokenizer_dir):

@@ -373,6 +373,11 @@ def test_engine_cancel_and_limits(engine):
     assert engine.max_new_tokens_for(prompt, None) == 40
 
 
+def whole_calls(text: str, engine) -> list[dict]:
+    """The calls of ``text`` as canonical message calls."""
+    return [{"type": "function", "function": c.as_dict()} for c in engine.fmt.parse(text).tool_calls]
+
+
 @pytest.mark.slow
 def test_call_decision_by_probability_mass(engine):
     """A call opens only when the model gives it at least ``call_threshold``; stream and batch agree."""
@@ -397,6 +402,11 @@ def test_call_decision_by_probability_mass(engine):
     # a forced prefix (tool_choice required) is not a decision: the call goes on
     required = strict.prompt(_user(ASK_TWO), TOOLS, "required")
     assert strict.run(required, params).reply.tool_calls
+    # after a tool result the decision is not applied (it is calibrated on answers to users)
+    after_tool = _user(ASK_TWO) + [{"role": "assistant", "content": "", "tool_calls": whole_calls(ruled.text, engine)},
+                                   {"role": "tool", "name": "get_weather", "content": "{\"temp\": 21}"}]
+    assert strict.prompt(after_tool, TOOLS, "auto").decides is False and prompt.decides is True
+    assert strict._threshold(strict.prompt(after_tool, TOOLS, "auto")) == 0.0
     with pytest.raises(Exception, match="between 0 and 1"):
         Engine(engine.model, engine.fmt, call_threshold=1.5)
 

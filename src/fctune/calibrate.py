@@ -34,6 +34,19 @@ MIN_SILENCE = 0.85
 """Default floor on the share of validation no-call turns the threshold keeps silent (``train.min_silence``)."""
 
 
+def decides(messages: Sequence[dict]) -> bool:
+    """Whether the call decision applies to the answer after ``messages``: where it is calibrated, an
+    answer to a user message. After a tool result the choice is another one (the next step's call or
+    the final answer, measured: P(call) 0.38-0.46 on multi-step turns that needed a call, where a
+    threshold fitted to user turns turned them into replies), so plain greedy decides there."""
+    return bool(messages) and messages[-1].get("role") == "user"
+
+
+def thresholds_for(threshold: float, conversations: Sequence[Sequence[dict]]) -> list[float]:
+    """Per prompt: ``threshold`` where :func:`decides`, else 0 (plain greedy)."""
+    return [threshold if decides(messages) else 0.0 for messages in conversations]
+
+
 def first_token_call_probabilities(model: Any, fmt: Any, conversations: Sequence[dict],
                                    max_length: int) -> list[tuple[float, bool]]:
     """(P(call token) at the start of the turn, whether the turn opens with a call) per assistant turn
@@ -41,7 +54,10 @@ def first_token_call_probabilities(model: Any, fmt: Any, conversations: Sequence
     final answers) are left out, so they cannot make a lax threshold look good."""
     import torch
 
+    from fctune.generate import PrefixReuse, full_attention_only
+
     device = next(model.parameters()).device
+    reuse = PrefixReuse(full_attention_only(model))  # the turns of a conversation extend each other's prompts
     out: list[tuple[float, bool]] = []
     was_training = model.training
     model.eval()
@@ -51,10 +67,9 @@ def first_token_call_probabilities(model: Any, fmt: Any, conversations: Sequence
                 for turn in fmt.render_training(conv):
                     if len(turn.input_ids) > max_length or turn.prompt_length >= len(turn.input_ids):
                         continue
-                    if turn.turn == 0 or conv["messages"][turn.turn - 1]["role"] != "user":
+                    if turn.turn == 0 or not decides(conv["messages"][:turn.turn]):
                         continue
-                    ids = torch.tensor([turn.input_ids[:turn.prompt_length]], device=device)
-                    logits = model(input_ids=ids, use_cache=False, logits_to_keep=1).logits[0, -1].float()
+                    logits = reuse.run(model, turn.input_ids[:turn.prompt_length], device)[0][0].float()
                     p = float(torch.softmax(logits, dim=-1)[fmt.call_start_id])
                     out.append((p, turn.input_ids[turn.prompt_length] == fmt.call_start_id))
     finally:

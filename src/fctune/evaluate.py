@@ -217,11 +217,14 @@ def run_eval(model: str | None = None, adapter: str | None = None, compare: bool
         say(f"loading {model}" + (f" + adapter {adapter}" if adapter else ""))
         net, tokenizer = load_with_adapter(model, adapter, dtype=dtype, device=device)
         fmt = ChatFormat(tokenizer, template=template, enable_thinking=enable_thinking)
+        from fctune.calibrate import thresholds_for
+
         prompts = [fmt.prompt_ids(it.messages, it.tools or None) for it in items]
+        limits = thresholds_for(call_threshold, [it.messages for it in items])
         variants = (["base", "tuned"] if compare else ["tuned" if adapter else "base"])
         for label in variants:
             say(f"{label}: generating {len(items)} answer(s) ({source})")
-            kw = dict(progress=progress, desc=label, call_threshold=call_threshold)
+            kw = dict(progress=progress, desc=label, call_threshold=limits)
             if label == "base" and adapter:
                 with net.disable_adapter():
                     gens = generate(net, fmt, prompts, max_new_tokens, batch_size, **kw)

@@ -9,12 +9,18 @@ exactly as it was trained. Generation is greedy by default and runs our own KV-c
   over a whole prompt would dominate time and memory); on a CPU it runs one prompt at a time
   (one prompt already makes large matrix products; batching it would only add padding) and the
   caches are merged into the batch, on a GPU it runs batched;
+* on a CPU the prompts go in token order and each prompt pass reuses the cache of the one before
+  for their common prefix (:class:`PrefixReuse`): the turns of one conversation extend each other,
+  and every prompt of a template starts with the same system preamble (measured on the demo's
+  evaluations: 30 % of the prompt tokens of the zh/en test turns, 21 % of BFCL's, 75 % of the
+  smoke test's, whose four prompts share eleven tools);
 * the KV cache writes into preallocated room (no per-step concatenation of the whole cache);
 * a row stops at ``<|im_end|>`` or eos; finished rows are dropped from the batch and its KV cache
   at once, so no compute is spent on padding after a row ends, and the batch ends when all have;
 * greedy picks use numpy's argmax on a CPU (an order of magnitude faster than torch's there);
 * with ``call_threshold`` > 0 (greedy only), the first token decides between a tool call and a text
-  reply by probability mass, not by the single likeliest token (:func:`decide_first_token`);
+  reply by probability mass, not by the single likeliest token (:func:`decide_first_token`); it may
+  be given per prompt (0: plain greedy for that one);
 * results come back in the order of the input prompts.
 
 ``generate`` returns a list of :class:`Generation` with a ``stats`` attribute
@@ -66,6 +72,8 @@ class GenerationStats:
     seconds: float = 0.0
     prefill_seconds: float = 0.0
     """Part of ``seconds`` spent on the prompt passes."""
+    reused_prompt_tokens: int = 0
+    """Prompt tokens whose keys and values came from the prompt before (:class:`PrefixReuse`), not run again."""
     forced_calls: int = 0
     """Answers the call decision opened with a call where the likeliest single token did not."""
     forced_replies: int = 0
@@ -120,7 +128,7 @@ def _pick(logits: Any, temperature: float, top_p: float, generator: Any) -> Any:
     return torch.multinomial(probs, 1, generator=generator).squeeze(-1)
 
 
-def decide_first_token(logits: Any, picked: Any, call_id: int, threshold: float) -> tuple[Any, list[float], list[str]]:
+def decide_first_token(logits: Any, picked: Any, call_id: int, threshold: Any) -> tuple[Any, list[float | None], list[str]]:
     """The call/no-call decision on the first token of greedy answers.
 
     A call opens with one token (``call_id``); a text reply with any of thousands. Greedy decoding
@@ -128,23 +136,29 @@ def decide_first_token(logits: Any, picked: Any, call_id: int, threshold: float)
     token, even when the model gives text replies most of its probability (measured on a short-tuned
     SmolLM2-135M: P(call) 0.3 on irrelevant prompts, yet a call on half of them). Here a row opens
     with the call token iff its probability is at least ``threshold`` (0.5: whichever kind of answer
-    the model believes in more), otherwise with the likeliest other token.
-    Returns (the first tokens, P(call) per row, per row ``"call"``/``"reply"`` where it changed
-    the greedy pick, else ``""``).
+    the model believes in more), otherwise with the likeliest other token. ``threshold`` is one
+    number or one per row; a row whose threshold is 0 keeps its greedy pick.
+    Returns (the first tokens, P(call) per row (``None`` where the threshold is 0), per row
+    ``"call"``/``"reply"`` where it changed the greedy pick, else ``""``).
     """
     import torch
 
+    rows = logits.shape[0]
+    limits = [float(threshold)] * rows if isinstance(threshold, (int, float)) else [float(t) for t in threshold]
+    assert len(limits) == rows, (len(limits), rows)
     p_call = torch.softmax(logits.float(), dim=-1)[:, call_id]
     masked = logits.clone()
     masked[:, call_id] = float("-inf")
     other = _pick(masked, 0.0, 1.0, None).to(picked.device)
-    call = p_call >= threshold
-    out = torch.where(call.to(picked.device), torch.full_like(picked, call_id), other)
+    out = picked.clone()
+    for r, limit in enumerate(limits):
+        if limit > 0:
+            out[r] = call_id if float(p_call[r]) >= limit else other[r]
     changes = ["" if int(a) == int(b) else ("call" if int(a) == call_id else "reply") for a, b in zip(out, picked)]
-    return out, [float(p) for p in p_call], changes
+    return out, [float(p) if limit > 0 else None for p, limit in zip(p_call, limits)], changes
 
 
-def _full_attention_only(model: Any) -> bool:
+def full_attention_only(model: Any) -> bool:
     config = getattr(model, "config", None)
     if config is None:
         return False
@@ -222,23 +236,81 @@ def _growing_cache(reserve: int, rows: list[tuple[list[Any], list[Any]]] | None 
     return Cache(layers=layers)
 
 
-def _prefill_one_by_one(model: Any, prompts: list[list[int]], width: int, reserve: int, device: Any) -> tuple[Any, Any]:
+def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    """Length of the longest common prefix of two id lists."""
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+class PrefixReuse:
+    """The KV cache of the last prompt pass, so that the next one runs only past their common prefix.
+
+    A causal model's keys and values at a position depend on the tokens up to it and nothing after,
+    so the cache of a shared prefix is the same whichever prompt it came from; the prompt pass of
+    the next prompt starts from it (at least its last token is run again, for its logits). Full
+    attention only (a sliding window would make the kept cache depend on the length).
+    """
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+        """False: every prompt runs whole, without a cache (models with sliding-window layers)."""
+        self.ids: list[int] = []
+        self.keys: list[Any] = []
+        self.values: list[Any] = []
+        self.reused_tokens = 0
+
+    def run(self, model: Any, ids: Sequence[int], device: Any) -> tuple[Any, list[Any], list[Any]]:
+        """Last-position logits ``[1, vocab]`` of ``ids`` and its keys and values per layer
+        (``[1, heads, len(ids), dim]``); the cache is kept for the next call."""
+        import torch
+
+        assert ids, "empty prompt"
+        if not self.enabled:
+            out = model(input_ids=torch.tensor([list(ids)], dtype=torch.long, device=device), use_cache=False,
+                        logits_to_keep=1)
+            return out.logits[:, -1, :], [], []
+        keep = min(common_prefix(self.ids, ids), len(ids) - 1)
+        if keep > 0:
+            cache = _growing_cache(0, [([k[..., :keep, :] for k in self.keys], [v[..., :keep, :] for v in self.values])],
+                                   keep)
+        else:
+            cache = _growing_cache(0)
+        out = model(input_ids=torch.tensor([list(ids[keep:])], dtype=torch.long, device=device), use_cache=True,
+                    logits_to_keep=1, cache=cache)
+        self.ids = list(ids)
+        self.keys = [layer.keys for layer in cache.layers]
+        self.values = [layer.values for layer in cache.layers]
+        self.reused_tokens += keep
+        return out.logits[:, -1, :], self.keys, self.values
+
+
+def _prefill_one_by_one(model: Any, prompts: list[list[int]], width: int, reserve: int, device: Any,
+                        reuse: PrefixReuse | None = None) -> tuple[Any, Any]:
     """Prompt passes one prompt at a time, merged into one left-padded batch cache.
 
     On a CPU a single prompt already makes large matrix products, so batching the prompt pass
     gains nothing and pays for the padding (a third more work with typical length spreads).
+    ``reuse`` carries the cache of common prefixes from prompt to prompt (and from batch to batch).
     Returns the last-position logits ``[rows, vocab]`` and the merged cache.
     """
     import torch
 
+    reuse = reuse or PrefixReuse()
     logits, rows = [], []
     for p in prompts:
-        cache = _growing_cache(0)
-        out = model(input_ids=torch.tensor([p], dtype=torch.long, device=device), use_cache=True,
-                    logits_to_keep=1, cache=cache)
-        logits.append(out.logits[:, -1, :])
-        rows.append(([layer.keys for layer in cache.layers], [layer.values for layer in cache.layers]))
+        last, keys, values = reuse.run(model, p, device)
+        logits.append(last)
+        rows.append((keys, values))
     return torch.cat(logits, dim=0), _growing_cache(reserve, rows, width)
+
+
+def _one_by_one(model: Any, device: Any) -> bool:
+    """Whether prompt passes run one prompt at a time, with prefix reuse (a CPU, full attention)."""
+    return full_attention_only(model) and device.type == "cpu" and PREFILL_ONE_BY_ONE_ON_CPU
 
 
 def _cache_of(out: Any) -> Any:
@@ -248,10 +320,12 @@ def _cache_of(out: Any) -> Any:
 
 def _run_batch(model: Any, prompts: list[list[int]], max_new_tokens: int, stop_ids: set[int], pad_id: int,
                temperature: float, top_p: float, generator: Any, on_finish: Any,
-               stats: GenerationStats, decide: tuple[int, float] | None = None) -> list[tuple[list[int], str, Any]]:
+               stats: GenerationStats, decide: tuple[int, list[float]] | None = None,
+               reuse: PrefixReuse | None = None) -> list[tuple[list[int], str, Any]]:
     """Generate for one batch; returns ``(token_ids, finish_reason, (P(call), decision) or None)`` per
-    prompt, in batch order. ``decide``: ``(call token id, threshold)`` for :func:`decide_first_token`
-    (greedy batches only)."""
+    prompt, in batch order. ``decide``: ``(call token id, threshold per prompt)`` for
+    :func:`decide_first_token` (greedy batches only). ``reuse``: prefix reuse of the prompt passes
+    on a CPU (:class:`PrefixReuse`)."""
     import torch
 
     device = next(model.parameters()).device
@@ -268,9 +342,9 @@ def _run_batch(model: Any, prompts: list[list[int]], max_new_tokens: int, stop_i
     mask = full_mask[:, :width]
     positions = (mask.cumsum(-1) - 1).clamp(min=0)
     started = time.perf_counter()
-    full_attention = _full_attention_only(model)
-    if full_attention and device.type == "cpu" and rows > 1 and PREFILL_ONE_BY_ONE_ON_CPU:
-        logits, cache = _prefill_one_by_one(model, prompts, width, max_new_tokens, device)
+    full_attention = full_attention_only(model)
+    if _one_by_one(model, device):
+        logits, cache = _prefill_one_by_one(model, prompts, width, max_new_tokens, device, reuse)
     else:
         extra = {"cache": _growing_cache(max_new_tokens)} if full_attention else {}
         out = model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, logits_to_keep=1,
@@ -319,14 +393,15 @@ def _run_batch(model: Any, prompts: list[list[int]], max_new_tokens: int, stop_i
 
 def generate(model: Any, fmt: Any, prompts: list[list[int]], max_new_tokens: int = 256, batch_size: int = 16,
              temperature: float = 0.0, top_p: float = 1.0, progress: bool = True, seed: int = 0,
-             desc: str = "generate", call_threshold: float = 0.0) -> Generations:
+             desc: str = "generate", call_threshold: float | Sequence[float] = 0.0) -> Generations:
     """Complete every prompt (token ids from ``fmt.prompt_ids``); results in input order.
 
     Greedy when ``temperature`` is 0. ``batch_size`` prompts of similar length are generated
     together; ``batch_size=1`` runs them one at a time. A tqdm bar (stderr) shows progress and
     tokens/s unless ``progress`` is False. ``call_threshold`` > 0 (greedy only): the first token
-    is the call/no-call decision by probability mass (:func:`decide_first_token`); pass it only for
-    prompts that end where the model's own answer starts (not after a forced prefix).
+    is the call/no-call decision by probability mass (:func:`decide_first_token`); one number for
+    all prompts or one per prompt (0: plain greedy for that one); give it only to prompts that end
+    where the model's own answer starts (not after a forced prefix).
     """
     import torch
     from tqdm.auto import tqdm
@@ -347,8 +422,16 @@ def generate(model: Any, fmt: Any, prompts: list[list[int]], max_new_tokens: int
     generator = None
     if temperature > 0:
         generator = torch.Generator(device=next(model.parameters()).device).manual_seed(seed)
-    decide = (fmt.call_start_id, call_threshold) if call_threshold > 0 and temperature <= 0 else None
-    order = sorted(range(len(prompts)), key=lambda i: -len(prompts[i]))
+    limits = ([float(call_threshold)] * len(prompts) if isinstance(call_threshold, (int, float))
+              else [float(t) for t in call_threshold])
+    if len(limits) != len(prompts):
+        raise ValueError(f"{len(limits)} call thresholds for {len(prompts)} prompts")
+    decide = temperature <= 0 and any(t > 0 for t in limits)
+    device = next(model.parameters()).device
+    reuse = PrefixReuse() if _one_by_one(model, device) else None
+    # one prompt pass at a time: token order, so that neighbours share prefixes; batched prompt
+    # passes: length order, so that a batch pads little
+    order = sorted(range(len(prompts)), key=(lambda i: prompts[i]) if reuse else (lambda i: -len(prompts[i])))
     results: list[tuple[list[int], str, Any] | None] = [None] * len(prompts)
     bar = tqdm(total=len(prompts), desc=desc, unit="prompt", disable=not progress, file=sys.stderr,
                dynamic_ncols=True, leave=False)
@@ -367,13 +450,15 @@ def generate(model: Any, fmt: Any, prompts: list[list[int]], max_new_tokens: int
         with torch.inference_mode():
             for b in range(0, len(order), batch_size):
                 chunk = order[b:b + batch_size]
+                rule = (fmt.call_start_id, [limits[i] for i in chunk]) if decide else None
                 outs = _run_batch(model, [list(prompts[i]) for i in chunk], max_new_tokens, stop_ids, pad_id,
-                                  temperature, top_p, generator, on_finish, stats, decide)
+                                  temperature, top_p, generator, on_finish, stats, rule, reuse)
                 stats.batches += 1
                 for i, res in zip(chunk, outs):
                     results[i] = res
     finally:
         stats.seconds = time.perf_counter() - start
+        stats.reused_prompt_tokens = reuse.reused_tokens if reuse else 0
         bar.close()
         if was_training:
             model.train()

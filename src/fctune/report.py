@@ -97,6 +97,8 @@ def markdown(report: dict[str, Any]) -> str:
     if any(gens):
         lines += ["", "Generation:", "", "| | " + " | ".join(labels) + " |", "|---|" + "|".join(["---:"] * len(runs)) + "|"]
         for key, name in (("generated_tokens", "generated tokens"), ("seconds", "seconds"),
+                          ("prefill_seconds", "of which prompt passes (s)"), ("prompt_tokens", "prompt tokens"),
+                          ("reused_prompt_tokens", "prompt tokens reused from a shared prefix"),
                           ("tokens_per_second", "tokens/s")):
             lines.append(f"| {name} | " + " | ".join(str(g.get(key, "–")) if g else "–" for g in gens) + " |")
         lines.append("| cut at max_new_tokens | " + " | ".join(str(r.get("truncated", 0)) for r in runs) + " |")
@@ -106,8 +108,9 @@ def markdown(report: dict[str, Any]) -> str:
             lines.append("| call decision: a reply where greedy would call | "
                          + " | ".join(str(g.get("forced_replies", 0)) if g else "–" for g in gens) + " |")
     if report.get("call_threshold"):
-        lines += ["", f"Greedy answers open with a tool call iff the model gives it at least {report['call_threshold']:g} "
-                      "probability (call decision; `--call-threshold 0` is plain greedy, docs/evaluation.md)."]
+        lines += ["", f"Greedy answers to a user message open with a tool call iff the model gives it at least "
+                      f"{report['call_threshold']:g} probability (call decision; after a tool result, plain greedy; "
+                      "`--call-threshold 0` is plain greedy everywhere, docs/evaluation.md)."]
     if report.get("missing_responses"):
         lines += ["", f"{report['missing_responses']} item(s) had no response and were not scored."]
     lines += ["", "Scoring: BFCL AST semantics (docs/evaluation.md).", ""]

@@ -63,3 +63,18 @@ def tool_variants(numbered: Sequence[tuple[int, dict]], copies: int, max_distrac
                 variant["id"] = f"{conv['id']}-tools{k + 1}"
             out.append((line, variant))
     return out
+
+
+def without_prefaces(conv: dict) -> dict:
+    """A copy of ``conv`` whose call turns open with their calls: the text an assistant turn writes
+    before its calls (the seed set's 「好的，我来帮您查询……」) is dropped; replies stay as they are.
+
+    Data that writes text before calls cannot be held back by the first-token call decision
+    (:mod:`fctune.calibrate`): measured in the demo with ten prefaced copies of the seed set, the
+    model learned to write a sentence and then call, and called on 5 of 7 Chinese turns that needed
+    no call. Call-first copies teach the same tools and arguments without that habit."""
+    out = copy.deepcopy(conv)
+    for m in out.get("messages") or []:
+        if m.get("role") == "assistant" and m.get("tool_calls"):
+            m["content"] = ""
+    return out

@@ -17,6 +17,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+from fctune.calibrate import decides
 from fctune.errors import FctuneError
 from fctune.formats import TOOL_CALL_OPEN, ChatFormat
 from fctune.generate import DEFAULT_CALL_THRESHOLD
@@ -48,6 +49,8 @@ class Prompt:
     ``ids`` and of the reply text, not of the completion tokens."""
     parse_calls: bool = True
     """False for ``tool_choice="none"``: the reply is all content."""
+    decides: bool = True
+    """Whether the call decision applies (:func:`fctune.calibrate.decides`: an answer to a user message)."""
 
 
 @dataclass
@@ -138,7 +141,7 @@ class Engine:
 
     def _threshold(self, prompt: Prompt) -> float:
         """The call decision applies where the model starts its own answer with tools to call."""
-        return self.call_threshold if (prompt.parse_calls and not prompt.prefill) else 0.0
+        return self.call_threshold if (prompt.parse_calls and not prompt.prefill and prompt.decides) else 0.0
 
     # ---- prompts ---------------------------------------------------------------------------------
 
@@ -168,7 +171,7 @@ class Engine:
             ids = ids + self.fmt.encode(prefill)
         if self.max_model_len is not None and len(ids) >= self.max_model_len:
             raise PromptTooLong(len(ids), self.max_model_len)
-        return Prompt(ids=ids, prefill=prefill, parse_calls=tool_choice != "none")
+        return Prompt(ids=ids, prefill=prefill, parse_calls=tool_choice != "none", decides=decides(messages))
 
     def max_new_tokens_for(self, prompt: Prompt, requested: int | None) -> int:
         """Tokens one answer may use: ``requested`` (an error when it does not fit) or the default,
