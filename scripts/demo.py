@@ -54,7 +54,7 @@ def main() -> None:
     parser.add_argument("--lang", default="zh,en", help="languages of the synthetic data (one test split each)")
     parser.add_argument("--n", type=int, default=900, help="synthetic conversations per language")
     parser.add_argument("--mix", default="no_call=0.5,ask_back=0.05", help="conversation kinds (fctune data synth --mix)")
-    parser.add_argument("--seed-copies", type=int, default=2,
+    parser.add_argument("--seed-copies", type=int, default=0,
                         help="call-first tool-list variants of each seed conversation added to training "
                              "(fctune.data.augment; 0: none)")
     parser.add_argument("--synthetic-rows", type=int, default=0, help="synthetic training rows per language (0: all)")
@@ -81,8 +81,9 @@ def main() -> None:
         fctune(f"synth-{lang}", "data", "synth", "--n", str(args.n), "--seed", "0", "--lang", lang, "--mix", args.mix,
                "--max-tool-chars", "600", "--preface-rate", "0", "--split", "80,10,10", "--out", str(data / lang))
     # --seed-copies adds the seed set under shuffled tool lists with distractors (as configs/seed-plus.yaml
-    # does), with the calls opening their turns: measured, prefaced copies taught text-before-call
-    # answers that the first-token call decision cannot hold back (docs/training.md).
+    # does), with the calls opening their turns (prefaced copies taught text-before-call answers that
+    # the first-token call decision cannot hold back). Measured with 2 copies: the seed prompts 2 of 4
+    # and more refusals on the zh split than without, so the demo leaves it off (docs/training.md).
     train = lines(data / "seed.jsonl")
     if args.seed_copies:
         from fctune.data.augment import tool_variants, without_prefaces

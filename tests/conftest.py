@@ -1,4 +1,5 @@
-"""Shared fixtures: the real Qwen3 tokenizer and a tiny random Qwen3 model that carries it."""
+"""Shared fixtures: the real Qwen3 tokenizer, a tiny random Qwen3 model that carries it, a ChatFormat
+over a tokenizer, and the overfit tiny tool-calling model (builders in tests/helpers.py)."""
 
 from __future__ import annotations
 
@@ -49,3 +50,25 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def tok(qwen3_tokenizer):
+    """The tokenizer ``fmt`` formats with: the real Qwen3 one, unless a module overrides ``tok``."""
+    return qwen3_tokenizer
+
+
+@pytest.fixture(scope="module")
+def fmt(tok):
+    """A ``ChatFormat`` over ``tok`` with the tokenizer's own template (one per module)."""
+    from fctune.formats import ChatFormat
+
+    return ChatFormat(tok)
+
+
+@pytest.fixture(scope="session")
+def tool_model(tmp_path_factory) -> Path:
+    """The overfit tiny tool-calling model (tests.helpers.build_tool_model), built once per session."""
+    from tests.helpers import build_tool_model
+
+    return build_tool_model(tmp_path_factory.getbasetemp() / "tool-model")

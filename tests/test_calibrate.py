@@ -7,6 +7,7 @@ import json
 import pytest
 
 from fctune.calibrate import FILE, MIN_SILENCE, best_threshold, resolve_threshold
+from tests.helpers import ROOT, run_fctune
 
 
 def test_best_threshold_separates_the_kinds():
@@ -80,18 +81,12 @@ def test_resolve_threshold(tmp_path):
 @pytest.mark.slow
 def test_training_with_validation_data_saves_a_threshold_that_eval_uses(tmp_path):
     """A real run: tiny model, synthetic data as train and validation; then eval reads the saved file."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[1]
-    subprocess.run([sys.executable, "-m", "fctune", "data", "synth", "--n", "40", "--seed", "1", "--lang", "en",
-                    "--heldout", "0", "--out", str(tmp_path / "d")], check=True, cwd=root, capture_output=True)
+    run_fctune("data", "synth", "--n", "40", "--seed", "1", "--lang", "en", "--heldout", "0", "--out",
+               str(tmp_path / "d"), check=True, cwd=ROOT, timeout=None)
     data = tmp_path / "d" / "train.jsonl"
     out = tmp_path / "run"
-    subprocess.run([sys.executable, "-m", "fctune", "train", "configs/tiny-test.yaml", f"data.train_file={data}",
-                    f"data.valid_file={data}", f"train.output_dir={out}", "train.smoke_test=false"],
-                   check=True, cwd=root, capture_output=True)
+    run_fctune("train", "configs/tiny-test.yaml", f"data.train_file={data}", f"data.valid_file={data}",
+               f"train.output_dir={out}", "train.smoke_test=false", check=True, cwd=ROOT, timeout=None)
     summary = json.loads((out / "summary.json").read_text())
     saved = out / FILE
     if summary["call_threshold"] is None:  # the data must hold both kinds of turns
@@ -99,9 +94,8 @@ def test_training_with_validation_data_saves_a_threshold_that_eval_uses(tmp_path
     assert json.loads(saved.read_text()) == summary["call_threshold"]
     assert 0 < summary["call_threshold"]["call_threshold"] < 1
     ev = tmp_path / "ev"
-    subprocess.run([sys.executable, "-m", "fctune", "eval", "--model", "tiny-qwen3", "--adapter", str(out),
-                    "--data", str(data), "--limit", "3", "--max-new-tokens", "8", "--no-progress", "--out", str(ev)],
-                   check=True, cwd=root, capture_output=True)
+    run_fctune("eval", "--model", "tiny-qwen3", "--adapter", str(out), "--data", str(data), "--limit", "3",
+               "--max-new-tokens", "8", "--no-progress", "--out", str(ev), check=True, cwd=ROOT, timeout=None)
     report = json.loads((ev / "report.json").read_text())
     assert report["call_threshold"] == summary["call_threshold"]["call_threshold"]
 

@@ -8,14 +8,11 @@ import sys
 import pytest
 
 from fctune.cli import COMMANDS, build_parser
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "fctune", *args], capture_output=True, text=True, timeout=120)
+from tests.helpers import run_fctune
 
 
 def test_top_level_help_lists_every_command():
-    proc = run("--help")
+    proc = run_fctune("--help")
     assert proc.returncode == 0
     for name in COMMANDS:
         assert name in proc.stdout

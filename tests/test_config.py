@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import pytest
 import yaml
 
 from fctune.config import Config, ConfigError, all_keys, dump_yaml, field_docs, from_dict, load_config
+from tests.helpers import run_fctune
 
 
 def test_defaults_are_the_original_recipe():
@@ -82,10 +81,10 @@ def test_dump_round_trip():
 
 @pytest.mark.parametrize("command", ["train", "eval"])
 def test_cli_unknown_override_fails_with_suggestion(command):
-    args = [sys.executable, "-m", "fctune", command]
+    args = [command]
     if command == "eval":
         args += ["--model", "tiny-qwen3", "--bfcl", "simple_python", "--out", "/tmp/never"]
-    proc = subprocess.run(args + ["lora.rank=8"], capture_output=True, text=True, timeout=120)
+    proc = run_fctune(*args, "lora.rank=8")
     assert proc.returncode != 0
     assert "lora.rank" in proc.stderr and "lora.r" in proc.stderr
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -14,16 +12,16 @@ from fctune.bfcl import gold_calls, load_category
 from fctune.data.seed import original_tools, seed_conversations
 from fctune.errors import DataError
 from fctune.evaluate import load_data_items, run_eval
-from fctune.formats import ChatFormat, ToolCall
+from fctune.formats import ToolCall
 from fctune.report import before_after_table
+from tests.conversations import call
+from tests.helpers import make_adapter, run_fctune
 
 REPORT_FILES = ("predictions.jsonl", "report.json", "report.md", "report.png")
 
 
-def fctune(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "TOKENIZERS_PARALLELISM": "false", "OMP_NUM_THREADS": "1"}
-    return subprocess.run([sys.executable, "-m", "fctune", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300, env=env)
+# the CLI as these tests run it: one thread, up to five minutes
+fctune = partial(run_fctune, timeout=300, env={"TOKENIZERS_PARALLELISM": "false", "OMP_NUM_THREADS": "1"})
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -31,25 +29,13 @@ def read_jsonl(path: Path) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def fmt(qwen3_tokenizer):
-    return ChatFormat(qwen3_tokenizer)
-
-
-@pytest.fixture(scope="module")
 def adapter(tmp_path_factory) -> Path:
     """A LoRA adapter on the tiny model with random (non-zero) B weights, so outputs change."""
-    import torch
-    from peft import LoraConfig, get_peft_model
-
     from fctune.models import load_model
 
     model, _ = load_model("tiny-qwen3")
-    torch.manual_seed(0)
-    peft_model = get_peft_model(model, LoraConfig(r=4, lora_alpha=64, target_modules=["q_proj", "v_proj", "down_proj"],
-                                                  init_lora_weights=False))
-    out = tmp_path_factory.mktemp("adapter")
-    peft_model.save_pretrained(str(out))
-    return out
+    return make_adapter(model, tmp_path_factory.mktemp("adapter"), seed=0, r=4, lora_alpha=64,
+                        target_modules=["q_proj", "v_proj", "down_proj"], init_lora_weights=False)
 
 
 def test_bfcl_eval_with_tiny_model_writes_all_files(tmp_path):
@@ -115,16 +101,12 @@ def _tools(*names):
     return [t for t in original_tools() if t["function"]["name"] in names]
 
 
-def _call(name, **args):
-    return {"type": "function", "function": {"name": name, "arguments": args}}
-
-
 EXTRA = [
     {"id": "multi", "tools": _tools("get_weather", "get_current_time"), "messages": [
         {"role": "user", "content": "北京今天天气怎么样？再告诉我现在几点。"},
-        {"role": "assistant", "content": "", "tool_calls": [_call("get_weather", location="北京")]},
+        {"role": "assistant", "content": "", "tool_calls": [call("get_weather", location="北京")]},
         {"role": "tool", "name": "get_weather", "content": "{\"temp\": 25}"},
-        {"role": "assistant", "content": "", "tool_calls": [_call("get_current_time")]},
+        {"role": "assistant", "content": "", "tool_calls": [call("get_current_time")]},
         {"role": "tool", "name": "get_current_time", "content": "12:00"},
         {"role": "assistant", "content": "北京今天25度，现在是12点。"}]},
     {"tools": _tools("get_weather"), "messages": [

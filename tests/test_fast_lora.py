@@ -8,8 +8,7 @@ import pytest
 import torch
 
 from fctune.fast_lora import keep_mask, use_fast_lora
-
-TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+from tests.helpers import ALL_TARGETS, tiny_lora
 
 
 @pytest.mark.parametrize("p", [0.1, 0.5, 0.05])
@@ -43,21 +42,6 @@ def test_seeded_like_torch_randomness():
     assert torch.equal(a, keep_mask((10, 1000), 0.9))
 
 
-def _lora_model(dropout: float):
-    from peft import LoraConfig, get_peft_model
-
-    from fctune.models import load_model
-
-    torch.manual_seed(0)
-    model = get_peft_model(load_model("tiny-qwen3")[0], LoraConfig(r=4, lora_alpha=8, lora_dropout=dropout,
-                                                                   target_modules=TARGETS, task_type="CAUSAL_LM"))
-    with torch.no_grad():  # PEFT starts lora_B at zero: give every factor a gradient to compare
-        for name, param in model.named_parameters():
-            if "lora_B" in name:
-                param.normal_(0, 0.05)
-    return model
-
-
 def _loss_and_grads(model, ids):
     model.zero_grad()
     out = model(input_ids=ids, use_cache=False).logits
@@ -70,10 +54,10 @@ def _loss_and_grads(model, ids):
 def test_same_outputs_and_gradients_as_peft(monkeypatch):
     from peft.tuners.lora.layer import Linear as LoraLinear
 
-    model = _lora_model(0.0)
+    model = tiny_lora()
     reference = copy.deepcopy(model)
     layers = model.base_model.model.config.num_hidden_layers
-    assert use_fast_lora(model) == len(TARGETS) * layers
+    assert use_fast_lora(model) == len(ALL_TARGETS) * layers
     ids = torch.randint(0, 1000, (2, 24))
     ref_out, ref_grads = _loss_and_grads(reference.train(), ids)
 
@@ -84,7 +68,7 @@ def test_same_outputs_and_gradients_as_peft(monkeypatch):
         m.setattr(LoraLinear, "forward", peft_forward)
         out, grads = _loss_and_grads(model.train(), ids)
     assert torch.allclose(out, ref_out, atol=1e-5, rtol=1e-4)
-    assert grads.keys() == ref_grads.keys() and len(grads) == 2 * len(TARGETS) * layers
+    assert grads.keys() == ref_grads.keys() and len(grads) == 2 * len(ALL_TARGETS) * layers
     for name, g in grads.items():
         assert torch.allclose(g, ref_grads[name], atol=1e-6, rtol=1e-3), name
 
@@ -93,7 +77,7 @@ def test_dropout_mask_scaling_and_eval_mode():
     from peft.tuners.lora.layer import Linear as LoraLinear
 
     p = 0.25
-    layer = next(m for m in _lora_model(p).modules() if isinstance(m, LoraLinear))
+    layer = next(m for m in tiny_lora(p).modules() if isinstance(m, LoraLinear))
     use_fast_lora(layer)
     x = torch.randn(3, 5, layer.in_features, requires_grad=True)
     a, b = layer.lora_A["default"].weight, layer.lora_B["default"].weight
@@ -115,7 +99,7 @@ def test_dropout_mask_scaling_and_eval_mode():
 
 
 def test_cases_peft_handles_differently_fall_back_to_peft():
-    model = _lora_model(0.0)
+    model = tiny_lora()
     reference = copy.deepcopy(model)
     use_fast_lora(model)
     ids = torch.randint(0, 1000, (1, 12))
@@ -126,7 +110,7 @@ def test_cases_peft_handles_differently_fall_back_to_peft():
 
     with model.disable_adapter(), reference.disable_adapter():  # disabled adapters: the base model
         assert torch.allclose(logits(model), logits(reference))
-        assert not torch.allclose(logits(model), logits(_lora_model(0.0)), atol=1e-4)
+        assert not torch.allclose(logits(model), logits(tiny_lora()), atol=1e-4)
     # a forward hook on a wrapped module (profilers, offloading) must see its call
     seen = []
     layer = next(m for m in model.modules() if hasattr(m, "lora_A") and "default" in m.lora_A)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 import torch
 
-from fctune.formats import ChatFormat
 from fctune.generate import Generation, generate
 
 PROMPTS = ["hi", "What's the weather in Paris today and tomorrow?", "今天北京的天气怎么样？",
@@ -13,11 +12,6 @@ PROMPTS = ["hi", "What's the weather in Paris today and tomorrow?", "今天北�
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
-
-
-@pytest.fixture(scope="module")
-def fmt(qwen3_tokenizer):
-    return ChatFormat(qwen3_tokenizer)
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from fctune.errors import FctuneError
+from tests.helpers import make_adapter
 
 IDS = [[151644, 872, 198, 3838, 374, 279, 9104, 304, 12095, 30, 151645, 198, 151644, 77091, 198]]
 
@@ -24,24 +25,16 @@ def base_dir() -> Path:
     return Path(resolve_model_path("tiny-qwen3"))
 
 
-def make_adapter(base_dir: Path, out: Path, modules_to_save: list[str] | None = None, seed: int = 0) -> Path:
-    """A LoRA adapter with non-zero B weights (and perturbed ``modules_to_save`` copies)."""
-    from peft import LoraConfig, get_peft_model
+def base_model(base_dir: Path):
+    """The base model in float32, as the adapters are made and checked on."""
     from transformers import AutoModelForCausalLM
 
-    torch.manual_seed(seed)
-    model = AutoModelForCausalLM.from_pretrained(str(base_dir), dtype=torch.float32)
-    config = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj", "up_proj", "down_proj"],
-                        init_lora_weights=False, modules_to_save=modules_to_save)
-    peft_model = get_peft_model(model, config)
-    with torch.no_grad():
-        for name, param in peft_model.named_parameters():
-            if "lora_B" in name:
-                assert param.abs().sum() > 0
-            if "modules_to_save" in name:
-                param.add_(torch.randn_like(param) * 0.05)
-    peft_model.save_pretrained(str(out))
-    return out
+    return AutoModelForCausalLM.from_pretrained(str(base_dir), dtype=torch.float32)
+
+
+# The adapters merged here: non-zero B weights (and perturbed ``modules_to_save`` copies when asked).
+ADAPTER = dict(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj", "up_proj", "down_proj"], init_lora_weights=False,
+               shift_modules_to_save=0.05)
 
 
 def logits_of(model) -> torch.Tensor:
@@ -51,9 +44,8 @@ def logits_of(model) -> torch.Tensor:
 
 def peft_logits(base_dir: Path, adapter: Path) -> torch.Tensor:
     from peft import PeftModel
-    from transformers import AutoModelForCausalLM
 
-    base = AutoModelForCausalLM.from_pretrained(str(base_dir), dtype=torch.float32)
+    base = base_model(base_dir)
     return logits_of(PeftModel.from_pretrained(base, str(adapter)).eval())
 
 
@@ -63,7 +55,7 @@ def test_merge_equals_base_plus_adapter_and_stays_tied(base_dir, tmp_path):
 
     from fctune.cli import main
 
-    adapter = make_adapter(base_dir, tmp_path / "adapter")
+    adapter = make_adapter(base_model(base_dir), tmp_path / "adapter", seed=0, **ADAPTER)
     out = tmp_path / "merged"
     with pytest.raises(SystemExit) as exit_info:
         main(["merge", "--model", "tiny-qwen3", "--adapter", str(adapter), "--out", str(out)])
@@ -89,18 +81,26 @@ def test_merge_equals_base_plus_adapter_and_stays_tied(base_dir, tmp_path):
 
 
 @pytest.mark.slow
-def test_template_comes_from_the_adapter_dir(base_dir, tmp_path):
+def test_template_and_call_threshold_come_from_the_adapter_dir(base_dir, tmp_path):
     from transformers import AutoTokenizer
 
     from fctune.formats import ChatFormat, builtin_template
     from fctune.merge import merge_adapter
 
-    adapter = make_adapter(base_dir, tmp_path / "adapter", seed=1)
+    adapter = make_adapter(base_model(base_dir), tmp_path / "adapter", seed=1, **ADAPTER)
     tokenizer = AutoTokenizer.from_pretrained(str(base_dir))
     ChatFormat(tokenizer, template="hermes")  # trained with the built-in template: saved with the adapter
     tokenizer.save_pretrained(str(adapter))
+    (adapter / "call_threshold.json").write_text(json.dumps({"call_threshold": 0.6125, "balanced_accuracy": 0.9}))
     summary = merge_adapter("tiny-qwen3", str(adapter), str(tmp_path / "merged"), dtype="bfloat16", log=lambda m: None)
     assert summary["dtype"] == "bfloat16" and summary["tie_word_embeddings"]
+    # the calibrated call decision travels with the merged model and is what chat/serve/eval resolve
+    from fctune.calibrate import resolve_threshold
+
+    assert json.loads((tmp_path / "merged" / "call_threshold.json").read_text())["call_threshold"] == 0.6125
+    assert resolve_threshold(None, None, tmp_path / "merged") == 0.6125
+    assert resolve_threshold(0.3, None, tmp_path / "merged") == 0.3
+    assert resolve_threshold(None, None, base_dir) == 0.5
     assert AutoTokenizer.from_pretrained(str(tmp_path / "merged")).chat_template == builtin_template("hermes")
     config = json.loads((tmp_path / "merged" / "config.json").read_text())
     assert config["dtype"] == "bfloat16" and config["tie_word_embeddings"] is True
@@ -112,7 +112,7 @@ def test_tied_weights_in_modules_to_save_need_untie(base_dir, tmp_path):
 
     from fctune.merge import merge_adapter
 
-    adapter = make_adapter(base_dir, tmp_path / "adapter", modules_to_save=["lm_head"], seed=2)
+    adapter = make_adapter(base_model(base_dir), tmp_path / "adapter", seed=2, modules_to_save=["lm_head"], **ADAPTER)
     out = tmp_path / "merged"
     with pytest.raises(FctuneError, match="--untie"):
         merge_adapter("tiny-qwen3", str(adapter), str(out), log=lambda m: None)
@@ -140,23 +140,16 @@ def test_not_an_adapter(tmp_path):
 def test_trained_token_rows_merge_into_a_tied_matrix(base_dir, tmp_path):
     """Token rows trained on a tied model (PEFT mirrors them into the head): merged into the one shared
     matrix without --untie, tied on disk, the rows carried, the logits those of base + adapter."""
-    from peft import LoraConfig, get_peft_model
     from safetensors.torch import load_file
     from transformers import AutoModelForCausalLM
 
     from fctune.merge import merge_adapter
 
     torch.manual_seed(0)
-    model = AutoModelForCausalLM.from_pretrained(str(base_dir), dtype=torch.float32)
+    model = base_model(base_dir)
     rows = [151657, 151658]
-    peft_model = get_peft_model(model, LoraConfig(r=4, target_modules=["q_proj"], init_lora_weights=False,
-                                                  trainable_token_indices=rows))
-    with torch.no_grad():
-        for name, param in peft_model.named_parameters():
-            if "trainable_tokens_delta" in name:
-                param.add_(torch.randn_like(param))
-    adapter = tmp_path / "adapter"
-    peft_model.save_pretrained(str(adapter))
+    adapter = make_adapter(model, tmp_path / "adapter", shift_token_rows=1.0, r=4, target_modules=["q_proj"],
+                           init_lora_weights=False, trainable_token_indices=rows)
     expected = peft_logits(base_dir, adapter)
     out = tmp_path / "merged"
     summary = merge_adapter("tiny-qwen3", str(adapter), str(out), log=lambda m: None)

@@ -46,11 +46,6 @@ def contents(text):
 
 
 @pytest.fixture(scope="module")
-def qwen3_fmt(qwen3_tokenizer):
-    return ChatFormat(qwen3_tokenizer)
-
-
-@pytest.fixture(scope="module")
 def hermes_fmt(qwen3_tokenizer_dir):
     from transformers import AutoTokenizer
 
@@ -58,8 +53,9 @@ def hermes_fmt(qwen3_tokenizer_dir):
 
 
 @pytest.fixture(scope="module", params=["qwen3", "hermes"])
-def fmt(request, qwen3_fmt, hermes_fmt):
-    return qwen3_fmt if request.param == "qwen3" else hermes_fmt
+def each_fmt(request, fmt, hermes_fmt):
+    """Each template in turn: Qwen3's own (conftest's ``fmt``) and the built-in hermes one."""
+    return fmt if request.param == "qwen3" else hermes_fmt
 
 
 _settings = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -70,8 +66,8 @@ _settings = settings(max_examples=60, deadline=None, suppress_health_check=[Heal
 
 @_settings
 @given(content=contents(_text), tool_calls=calls(_text))
-def test_parse_inverts_the_renderer(fmt, content, tool_calls):
-    text = fmt.assistant_text(content, tool_calls)
+def test_parse_inverts_the_renderer(each_fmt, content, tool_calls):
+    text = each_fmt.assistant_text(content, tool_calls)
     parsed = parse(text)
     assert parsed.errors == []
     assert parsed.tool_calls == tool_calls
@@ -80,22 +76,22 @@ def test_parse_inverts_the_renderer(fmt, content, tool_calls):
 
 @_settings
 @given(content=contents(_nfc_text), tool_calls=calls(_nfc_text))
-def test_parse_survives_the_tokenizer(fmt, content, tool_calls):
+def test_parse_survives_the_tokenizer(each_fmt, content, tool_calls):
     """decode(encode(text)) is what a generation looks like; it must parse to the same calls."""
-    text = fmt.assistant_text(content, tool_calls)
-    decoded = fmt.decode(fmt.encode(text) + [fmt.end_of_turn_id])
+    text = each_fmt.assistant_text(content, tool_calls)
+    decoded = each_fmt.decode(each_fmt.encode(text) + [each_fmt.end_of_turn_id])
     assert decoded == text
     parsed = parse(decoded)
     assert parsed.errors == [] and parsed.tool_calls == tool_calls and parsed.content == content
 
 
-def test_qwen3_template_roundtrip_examples(qwen3_fmt):
+def test_qwen3_template_roundtrip_examples(fmt):
     cases = [("我来帮您查询北京今天的天气情况。", [ToolCall("get_weather", {"location": "北京", "date": "today"})]),
              ("", [ToolCall("math.sqrt", {"x": 2.5}), ToolCall("math.factorial", {"number": 5})]),
              ("no tool fits this request", []),
              ("", [ToolCall("f", {"nested": {"a": [1, None, True, "x"]}, "empty": {}})])]
     for content, tool_calls in cases:
-        parsed = parse(qwen3_fmt.assistant_text(content, tool_calls))
+        parsed = parse(fmt.assistant_text(content, tool_calls))
         assert (parsed.content, parsed.tool_calls, parsed.errors) == (content, tool_calls, [])
 
 

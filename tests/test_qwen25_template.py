@@ -95,12 +95,8 @@ CONVERSATIONS = {"single": SINGLE, "preface": PREFACE, "parallel": PARALLEL, "mu
 
 @pytest.fixture(scope="module")
 def tok(qwen25_tokenizer):
+    """The tokenizer of this module: conftest's ``fmt`` formats with it."""
     return qwen25_tokenizer
-
-
-@pytest.fixture(scope="module")
-def fmt(tok):
-    return ChatFormat(tok)
 
 
 def template_prompt_text(tok, history, tools):

@@ -7,10 +7,8 @@ import json
 import os
 import re
 import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -19,116 +17,22 @@ from hypothesis import strategies as st
 from fctune.formats import ToolCall, parse
 from fctune.serving.engine import StopStrings
 from fctune.serving.reply import CallDelta, ContentDelta, ReplyStream, read_reply
+from tests.helpers import (
+    ANSWER,
+    ASK,
+    ASK_TWO,
+    NO_TOOLS_ANSWER,
+    PREFACE,
+    RESULT,
+    TOOLS,
+    WEATHER,
+    fctune_argv,
+    weather_call,
+)
 
-# ---------------------------------------------------------------------------------------------
-# The test model: a tiny Qwen3 overfit on a few (prompt -> answer) pairs, so that greedy decoding
-# really writes <tool_call> blocks for these prompts and a text answer after a tool result.
-# ---------------------------------------------------------------------------------------------
-
-WEATHER = {"type": "function", "function": {
-    "name": "get_weather", "description": "Get the weather for a city",
-    "parameters": {"type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"]}}}
-TOOLS = [WEATHER]
-ASK = "What is the weather in Paris?"
-ASK_TWO = "Weather in Paris and Tokyo?"
-PREFACE = "Let me check."
-RESULT = '{"temp_c": 18, "sky": "sunny"}'
-ANSWER = "It is 18 °C and sunny in Paris."
-NO_TOOLS_ANSWER = "I cannot look up the weather."
-
-
-def _call(location: str) -> dict:
-    return {"type": "function", "function": {"name": "get_weather", "arguments": {"location": location}}}
-
-
-TRAINING = [
-    {"tools": TOOLS, "messages": [
-        {"role": "user", "content": ASK},
-        {"role": "assistant", "content": PREFACE, "tool_calls": [_call("Paris")]},
-        {"role": "tool", "name": "get_weather", "content": RESULT},
-        {"role": "assistant", "content": ANSWER}]},
-    {"tools": TOOLS, "messages": [
-        {"role": "user", "content": ASK_TWO},
-        {"role": "assistant", "content": "", "tool_calls": [_call("Paris"), _call("Tokyo")]}]},
-    {"messages": [{"role": "user", "content": ASK}, {"role": "assistant", "content": NO_TOOLS_ANSWER}]},
-]
-
-
-def build_tool_model(out: Path, max_steps: int = 600) -> Path:
-    """Overfit a tiny Qwen3 (hidden 64) on ``TRAINING`` and save it (with the Qwen3 tokenizer) to ``out``.
-
-    The tied embedding is set to unit scale and frozen, so logits are decisive from the start and
-    only the small transformer trains (AdamW, full batch, one thread: small ops on several threads
-    of a busy machine are many times slower). The loss runs over a candidate vocabulary: the gold
-    tokens plus the strongest rivals of each trained position, refreshed from full-vocabulary logits
-    every few steps; training stops once every trained token beats the whole vocabulary by a clear
-    margin, so greedy decoding reproduces the answers exactly. A few seconds.
-    """
-    done = out / ".built"
-    if done.exists():
-        return out
-    import torch
-    from transformers import AutoTokenizer, Qwen3ForCausalLM
-
-    from fctune.formats import ChatFormat
-    from fctune.models import make_tiny_qwen3
-
-    make_tiny_qwen3(out, hidden_size=64)
-    tokenizer = AutoTokenizer.from_pretrained(str(out))
-    fmt = ChatFormat(tokenizer)
-    model = Qwen3ForCausalLM.from_pretrained(str(out), dtype=torch.float32)
-    samples = [s for conv in TRAINING for s in fmt.render_training(conv)]
-    width = max(len(s.input_ids) for s in samples)
-    ids = torch.full((len(samples), width), tokenizer.pad_token_id)
-    mask = torch.zeros_like(ids)
-    labels = torch.full_like(ids, -100)
-    for i, s in enumerate(samples):
-        n = len(s.input_ids)
-        ids[i, :n], mask[i, :n], labels[i, :n] = torch.tensor(s.input_ids), 1, torch.tensor(s.labels())
-    targets = labels[:, 1:]
-    trained = targets != -100
-    gold = targets[trained]
-    embed = model.get_input_embeddings().weight
-    embed.data.normal_(0.0, 1.0, generator=torch.Generator().manual_seed(1))
-    embed.requires_grad_(False)
-    vocab = embed.detach()
-    candidates = gold.unique()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    torch.manual_seed(0)
-    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=2e-2, weight_decay=0.0)
-    model.train()
-    margin = float("-inf")
-    try:
-        for step in range(max_steps):
-            hidden = model.model(input_ids=ids, attention_mask=mask, use_cache=False).last_hidden_state[:, :-1][trained]
-            if step % 8 == 0:
-                with torch.no_grad():
-                    logits = model.lm_head(hidden)
-                    best = logits.gather(1, gold[:, None]).squeeze(1)
-                    rivals = logits.scatter(1, gold[:, None], float("-inf"))
-                    margin = float((best - rivals.max(dim=1).values).min())
-                    if margin > 3.0:
-                        break
-                    candidates = torch.cat([candidates, rivals.topk(16, dim=1).indices.flatten()]).unique()
-            loss = torch.nn.functional.cross_entropy(hidden @ vocab[candidates].T, torch.searchsorted(candidates, gold))
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        else:
-            raise AssertionError(f"the test model did not learn its answers in {max_steps} steps (margin {margin:.3g})")
-    finally:
-        torch.set_num_threads(threads)
-    embed.requires_grad_(True)
-    model.eval()
-    model.save_pretrained(str(out))
-    done.write_text(str(step))
-    return out
-
-
-@pytest.fixture(scope="session")
-def tool_model(tmp_path_factory) -> Path:
-    return build_tool_model(tmp_path_factory.getbasetemp() / "tool-model")
+# The test model is the overfit tiny Qwen3 of tests.helpers.build_tool_model (the ``tool_model``
+# fixture of conftest.py): greedy decoding really writes <tool_call> blocks for ASK and ASK_TWO and
+# a text answer after a tool result.
 
 
 # ---------------------------------------------------------------------------------------------
@@ -146,7 +50,7 @@ class Server:
         import httpx
 
         env = {**os.environ, "TOKENIZERS_PARALLELISM": "false", "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "fctune", "serve", "--port", "0", *args],
+        self.proc = subprocess.Popen(fctune_argv("serve", "--port", "0", *args),
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         self.stderr: list[str] = []
         lines: queue.Queue = queue.Queue()
@@ -308,7 +212,7 @@ def test_request_messages_become_canonical():
     messages, tools = canonical(request)
     assert messages == [
         {"role": "system", "content": "Be brief."}, {"role": "user", "content": ASK},
-        {"role": "assistant", "content": "", "tool_calls": [_call("Paris")]},
+        {"role": "assistant", "content": "", "tool_calls": [weather_call("Paris")]},
         {"role": "tool", "name": "get_weather", "content": RESULT}]
     assert tools == [WEATHER]
     assert tool_choice_of(request, tools) == ("auto", None)

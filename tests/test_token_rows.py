@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from fctune.token_rows import find_untrained, trainable_token_indices
+from tests.helpers import lora_model
 
 
 def test_detects_the_untrained_tool_tags_of_qwen25(qwen25_dir):
@@ -54,7 +55,6 @@ def test_random_rows_are_not_flagged_and_crafted_ones_are():
 
 def test_head_loss_with_trained_rows_equals_full_logits(one_thread):
     """The head patch (logit columns of the trained rows) gives PEFT's loss and gradients exactly."""
-    from peft import LoraConfig, get_peft_model
     from transformers import Qwen3Config, Qwen3ForCausalLM
 
     from fctune.loss import head_loss, head_parts
@@ -63,12 +63,8 @@ def test_head_loss_with_trained_rows_equals_full_logits(one_thread):
     base = Qwen3ForCausalLM(Qwen3Config(vocab_size=96, hidden_size=32, intermediate_size=64, num_hidden_layers=1,
                                         num_attention_heads=2, num_key_value_heads=1, head_dim=16,
                                         tie_word_embeddings=False))
-    model = get_peft_model(base, LoraConfig(r=4, target_modules=["q_proj"], trainable_token_indices={
-        "embed_tokens": [7, 9], "lm_head": [7, 9]}))
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if "trainable_tokens_delta" in name:
-                p.add_(torch.randn_like(p))
+    model = lora_model(base, shift_token_rows=1.0, r=4, target_modules=["q_proj"], trainable_token_indices={
+        "embed_tokens": [7, 9], "lm_head": [7, 9]})
     head = model.get_output_embeddings()
     weight, _bias, rows = head_parts(head)
     assert rows is not None and rows[0].tolist() == [7, 9]

@@ -20,10 +20,7 @@ import pytest
 from fctune.batching import Sample, collate, cut_micro_batches, plan_epoch, split_between
 from fctune.config import load_config
 from fctune.train import auto_token_budget, list_checkpoints, lr_lambda, render_samples
-
-ROOT = Path(__file__).resolve().parents[1]
-TINY_YAML = ROOT / "configs" / "tiny-test.yaml"
-TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+from tests.helpers import ROOT, TINY_YAML, all_projections_lora, fctune_argv, run_fctune
 
 
 @pytest.fixture(scope="module")
@@ -44,22 +41,6 @@ def seed_samples(tiny):
             for i, c in enumerate(seed_conversations()[:5]) for r in fmt.render_training(c)]
 
 
-def _lora(model, dropout=0.0):
-    import copy
-
-    import torch
-    from peft import LoraConfig, get_peft_model
-
-    torch.manual_seed(0)
-    peft_model = get_peft_model(copy.deepcopy(model), LoraConfig(r=8, lora_alpha=16, lora_dropout=dropout,
-                                                                  target_modules=TARGETS, task_type="CAUSAL_LM"))
-    with torch.no_grad():  # non-zero B, so the adapter is part of the function being checked
-        for name, p in peft_model.named_parameters():
-            if "lora_B" in name:
-                p.normal_(0, 0.05)
-    return peft_model
-
-
 # ------------------------------------------------------------------------------ loss, packing
 
 
@@ -69,7 +50,7 @@ def test_head_only_loss_equals_full_logits_loss(tiny, seed_samples, packing):
 
     from fctune.loss import trained_token_loss
 
-    model = _lora(tiny[0])
+    model = all_projections_lora(_copy(tiny[0]), r=8, alpha=16)
     model.train()
     batch = collate(seed_samples, packing, tiny[1].pad_token_id)
     loss_sum, n = trained_token_loss(model, batch)
@@ -97,7 +78,7 @@ def test_packed_logits_equal_unpacked(tiny, seed_samples):
 
     from fctune.loss import body_and_head
 
-    model = _lora(tiny[0])
+    model = all_projections_lora(_copy(tiny[0]), r=8, alpha=16)
     model.config.use_cache = True  # the pitfall shows in train mode with the default use_cache=True
     model.train()
     body, head = body_and_head(model)
@@ -147,7 +128,7 @@ def test_decision_weighted_loss_equals_weighted_full_logits_loss(tiny, seed_samp
 
     from fctune.loss import trained_token_loss
 
-    model = _lora(tiny[0])
+    model = all_projections_lora(_copy(tiny[0]), r=8, alpha=16)
     w = 7.0
     with torch.no_grad():
         ours, _n = trained_token_loss(model, collate(seed_samples, True, 0, decision_weight=w))
@@ -209,8 +190,6 @@ def test_merge_turns_stores_shared_prefixes_once(tiny):
 
 @pytest.mark.parametrize("packing", [False, True])
 def test_merged_turns_give_the_loss_and_gradients_of_separate_turns(tiny, packing):
-    import torch
-
     from fctune.batching import merge_turns
     from fctune.formats import ChatFormat
     from fctune.loss import trained_token_loss
@@ -219,7 +198,7 @@ def test_merged_turns_give_the_loss_and_gradients_of_separate_turns(tiny, packin
     separate = [t for g in groups for t in g]
     merged = [merge_turns(g) for g in groups] + [separate[0]]  # trees beside a plain sample
     separate = separate + [separate[0]]
-    model = _lora(tiny[0])
+    model = all_projections_lora(_copy(tiny[0]), r=8, alpha=16)
     model.train()
     results = []
     for samples in (separate, merged):
@@ -374,8 +353,7 @@ def test_tiny_run_learns_and_writes_adapter(tmp_path):
 def test_tiny_test_yaml_writes_every_file(tmp_path):
     out = tmp_path / "tiny"
     start = time.time()
-    proc = subprocess.run([sys.executable, "-m", "fctune", "train", str(TINY_YAML), f"train.output_dir={out}"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    proc = run_fctune("train", str(TINY_YAML), f"train.output_dir={out}", cwd=ROOT, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert time.time() - start < 180
     for name in ("adapter_model.safetensors", "adapter_config.json", "tokenizer.json", "tokenizer_config.json",
@@ -411,9 +389,9 @@ def test_resume_after_sigkill(tmp_path, tiny):
     from fctune.train import train
 
     out = tmp_path / "killed"
-    args = [sys.executable, "-m", "fctune", "train", str(TINY_YAML), f"train.output_dir={out}", "train.save_steps=1",
-            "train.max_steps=10", "train.smoke_test=false", "lora.dropout=0.1"]
-    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    args = ["train", str(TINY_YAML), f"train.output_dir={out}", "train.save_steps=1", "train.max_steps=10",
+            "train.smoke_test=false", "lora.dropout=0.1"]
+    proc = subprocess.Popen(fctune_argv(*args), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 180
     while not list_checkpoints(out) and proc.poll() is None and time.time() < deadline:
         time.sleep(0.05)
@@ -424,7 +402,7 @@ def test_resume_after_sigkill(tmp_path, tiny):
     killed_at = int(list_checkpoints(out)[-1].name.split("-")[1])
     assert killed_at < 10
 
-    resumed = subprocess.run(args + ["--resume"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    resumed = run_fctune(*args, "--resume", cwd=ROOT, timeout=300)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert "resuming from" in resumed.stdout
     summary = json.loads((out / "summary.json").read_text())

@@ -203,17 +203,3 @@ def bfcl_data_dir() -> Path:
     _publish(out, final)
     shutil.rmtree(tmp, ignore_errors=True)
     return final
-
-
-def main() -> None:
-    """Prefetch every asset (used by ``make setup``)."""
-    from fctune.models import resolve_model_path
-
-    for fetch in (qwen3_tokenizer_dir, smollm2_gguf, qwen25_gguf, bfcl_data_dir):
-        print(f"{fetch.__name__}: {fetch()}", flush=True)
-    for alias in ("smollm2-135m", "qwen2.5-0.5b"):  # dequantised once here, so no test waits for it
-        print(f"{alias}: {resolve_model_path(alias)}", flush=True)
-
-
-if __name__ == "__main__":
-    main()

@@ -24,13 +24,14 @@ import json
 from pathlib import Path
 from typing import Any, Sequence
 
+from fctune.config import TrainConfig
 from fctune.generate import DEFAULT_CALL_THRESHOLD
 
 FILE = "call_threshold.json"
 DEFAULT = DEFAULT_CALL_THRESHOLD
 MIN_PER_CLASS = 5
 """Fewer validation turns of either kind than this: no calibration (the default stays)."""
-MIN_SILENCE = 0.85
+MIN_SILENCE = TrainConfig.min_silence
 """Default floor on the share of validation no-call turns the threshold keeps silent (``train.min_silence``)."""
 
 
@@ -163,13 +164,12 @@ def decision_off_for_prefaces(conversations: Sequence[dict], out_dir: str | Path
     return result
 
 
-def resolve_threshold(requested: float | None, adapter: str | Path | None) -> float:
-    """``requested`` when given and >= 0; else (``None`` or negative) the adapter's calibrated
-    threshold; else 0.5."""
+def resolve_threshold(requested: float | None, adapter: str | Path | None, model: str | Path | None = None) -> float:
+    """``requested`` when given and >= 0; else (``None`` or negative) the calibrated threshold saved
+    in the adapter directory, or in the model directory (``fctune merge`` copies it there); else 0.5."""
     if requested is not None and requested >= 0:
         return requested
-    if adapter:
-        path = Path(adapter, FILE)
-        if path.is_file():
-            return float(json.loads(path.read_text(encoding="utf-8"))["call_threshold"])
+    for where in (adapter, model):
+        if where and Path(where, FILE).is_file():
+            return float(json.loads(Path(where, FILE).read_text(encoding="utf-8"))["call_threshold"])
     return DEFAULT

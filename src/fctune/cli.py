@@ -1,7 +1,7 @@
 """The ``fctune`` command line: a thin dispatcher with no logic of its own.
 
-Each subcommand lives in the module that owns its concern; that module exposes
-``add_arguments(parser)`` (cheap: no torch import) and ``run(args) -> int``.
+Each subcommand is a module of :mod:`fctune.commands` with ``add_arguments(parser)`` (cheap: no
+torch import) and ``run(args) -> int``.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from typing import Sequence
 
 # name -> (module, one-line help). The module owns the arguments and the work.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "data": ("fctune.data.commands", "build, validate and convert tool-calling data"),
-    "inspect": ("fctune.inspect", "show how samples are rendered and which tokens are trained"),
-    "train": ("fctune.train", "LoRA fine-tuning (PEFT) on tool-calling data"),
-    "eval": ("fctune.evaluate", "BFCL-style AST scoring of tool calls, base vs tuned"),
-    "chat": ("fctune.chat", "interactive terminal chat with tool calls"),
-    "serve": ("fctune.serve", "OpenAI-compatible server with tool_calls"),
-    "merge": ("fctune.merge", "merge a LoRA adapter into a full model"),
+    "data": ("fctune.commands.data", "build, validate and convert tool-calling data"),
+    "inspect": ("fctune.commands.inspect", "show how samples are rendered and which tokens are trained"),
+    "train": ("fctune.commands.train", "LoRA fine-tuning (PEFT) on tool-calling data"),
+    "eval": ("fctune.commands.eval", "BFCL-style AST scoring of tool calls, base vs tuned"),
+    "chat": ("fctune.commands.chat", "interactive terminal chat with tool calls"),
+    "serve": ("fctune.commands.serve", "OpenAI-compatible server with tool_calls"),
+    "merge": ("fctune.commands.merge", "merge a LoRA adapter into a full model"),
 }
 
 

@@ -24,7 +24,9 @@ DEFAULT_TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "
 
 @dataclass
 class ModelConfig:
-    """Which model to tune and how its prompts are built."""
+    """The runtime section: which model, which adapter, how prompts are built and where it runs.
+    Every command reads it (train, eval, chat, serve, merge, inspect) and takes the same flags for it
+    (``--model --adapter --template --dtype --device --threads --thinking``, :func:`add_runtime_arguments`)."""
 
     name_or_path: str = "Qwen/Qwen3-0.6B"
     """Local HF directory, a ``.gguf`` file, the alias ``smollm2-135m``, or a hub id (needs network)."""
@@ -36,6 +38,11 @@ class ModelConfig:
     """``auto`` (fp32 on CPU, bf16 on GPU), ``float32``, ``bfloat16`` or ``float16``."""
     device: str = "auto"
     """``auto`` (cuda when available, else cpu), ``cpu`` or ``cuda[:N]``."""
+    adapter: str = ""
+    """The LoRA adapter directory of this run: the one eval, chat, serve, merge and inspect load on top
+    of the model, and the one ``fctune train`` writes (``train.output_dir``, which this overrides when set)."""
+    threads: int = 0
+    """CPU threads for torch (0: the number of physical cores)."""
 
 
 @dataclass
@@ -73,9 +80,9 @@ class LoraConfig:
     trainable_tokens: str = "auto"
     """Embedding (and untied head) rows trained beside LoRA, through PEFT's ``trainable_token_indices``:
     ``auto`` trains the rows of the format's special tokens that the model never learned (detected at
-    load: rows equal to each other, to the mean, or near zero; e.g. ``<tool_call>`` in
-    Qwen2.5-Coder-0.5B-Instruct), ``off`` trains none, or a comma list of tokens to train
-    (``<tool_call>,</tool_call>``). Only those rows change; they are saved with the adapter."""
+    load: rows equal to each other, to the mean, or near zero; e.g. the tool-call tags of
+    Qwen2.5-Coder-0.5B-Instruct), ``off`` trains none, or a comma list of the tokens to train
+    (as ``fctune inspect --check-tokens`` names them). Only those rows change; they are saved with the adapter."""
 
 
 @dataclass
@@ -139,8 +146,6 @@ class TrainConfig:
     """Keep the last K checkpoints."""
     gradient_checkpointing: bool = False
     """Recompute activations in backward: less memory, ~36 % more compute. Off unless memory demands it."""
-    num_threads: int = 0
-    """CPU threads for torch (0: the number of physical cores)."""
     smoke_test: bool = True
     """Write smoke_test.md: the four prompts of the original spec answered by the tuned model."""
 
@@ -182,6 +187,13 @@ ALIASES = {
     "cutoff_len": "max_length", "max_seq_length": "max_length", "model": "name_or_path",
     "lr_scheduler_type": "lr_scheduler", "output": "output_dir",
 }
+
+
+MOVED = {"train.num_threads": "model.threads"}
+"""Keys that moved to another section: still accepted under their old name."""
+
+TEMPLATES = ("auto", "own", "hermes")
+DTYPES = ("auto", "float32", "bfloat16", "float16")
 
 
 def all_keys(cfg: Any = None, prefix: str = "") -> list[str]:
@@ -279,6 +291,7 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
 
 
 def _set(cfg: Config, key: str, value: Any, where: str = "") -> None:
+    key = MOVED.get(key, key)
     parts = key.split(".")
     obj: Any = cfg
     for i, part in enumerate(parts):
@@ -343,7 +356,7 @@ def _normalise(cfg: Config) -> None:
     if mapped:
         cfg.lora.trainable_tokens = mapped
     elif setting.lower() in ("", "none", "null"):
-        raise ConfigError("lora.trainable_tokens must be auto, off or a comma list of tokens (e.g. '<tool_call>,</tool_call>')")
+        raise ConfigError("lora.trainable_tokens must be auto, off or a comma list of tokens (tokens as `fctune inspect --check-tokens` names them)")
 
 
 def validate(cfg: Config) -> None:
@@ -368,8 +381,9 @@ def validate(cfg: Config) -> None:
         (cfg.train.optimizer in ("adamw",), "train.optimizer must be 'adamw'"),
         (cfg.train.lr_scheduler in ("cosine", "linear", "constant"), "train.lr_scheduler must be cosine, linear or constant"),
         (0.0 <= cfg.train.warmup_ratio < 1.0, "train.warmup_ratio must be in [0, 1)"),
-        (cfg.model.template in ("auto", "own", "hermes"), "model.template must be auto, own or hermes"),
-        (cfg.model.dtype in ("auto", "float32", "bfloat16", "float16"), "model.dtype must be auto, float32, bfloat16 or float16"),
+        (cfg.model.template in TEMPLATES, f"model.template must be one of {', '.join(TEMPLATES)}"),
+        (cfg.model.dtype in DTYPES, f"model.dtype must be one of {', '.join(DTYPES)}"),
+        (cfg.model.threads >= 0, "model.threads must be >= 0 (0: physical cores)"),
         (cfg.eval.batch_size > 0, "eval.batch_size must be > 0"),
         (cfg.eval.max_new_tokens > 0, "eval.max_new_tokens must be > 0"),
     ]
@@ -398,20 +412,3 @@ def from_dict(tree: dict[str, Any]) -> Config:
     return cfg
 
 
-def add_config_arguments(parser: Any, with_file: bool = True) -> None:
-    """Positional ``[CONFIG.yaml] [key=value ...]`` shared by train, eval and the rest."""
-    if with_file:
-        parser.add_argument("config", nargs="?", default=None, metavar="CONFIG.yaml",
-                            help="YAML config (sections model, data, lora, train, eval); defaults are the original recipe")
-    parser.add_argument("overrides", nargs="*", default=[], metavar="key=value",
-                        help="dotted overrides applied after the file, e.g. lora.r=8 train.num_epochs=1")
-
-
-def config_from_args(args: Any) -> Config:
-    """Build the config from ``add_config_arguments`` positionals (a first ``key=value`` is an override)."""
-    path = getattr(args, "config", None)
-    overrides = list(getattr(args, "overrides", []) or [])
-    if path and "=" in path and not Path(path).is_file():
-        overrides.insert(0, path)
-        path = None
-    return load_config(path, overrides)

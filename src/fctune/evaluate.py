@@ -11,16 +11,13 @@ elsewhere, e.g. by vLLM), then parsed with :func:`fctune.formats.parse` and scor
 
 from __future__ import annotations
 
-import argparse
 import datetime as _dt
 import json
-import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from fctune.config import add_config_arguments, config_from_args
+from fctune.config import Config
 from fctune.errors import DataError, FctuneError
-from fctune.generate import DEFAULT_CALL_THRESHOLD
 
 DATA_CATEGORIES = ("single", "parallel", "multi_step", "no_call", "final_answer")
 
@@ -44,7 +41,8 @@ def load_data_items(path: str | Path, limit: int = 0) -> list:
     assistant turn, id ``<row-id or line>:<turn>``, category from :func:`turn_kind`; the first
     ``limit`` items of each category when ``limit`` > 0. Raises :class:`DataError` (every problem
     as ``FILE:LINE: reason``)."""
-    from fctune.data.schema import load_numbered_conversations, schema_to_jsonschema
+    from fctune.data.io import load_numbered_conversations
+    from fctune.data.schema import schema_to_jsonschema
     from fctune.formats import ToolCall
     from fctune.scoring import EvalItem, reference_answer
 
@@ -158,24 +156,30 @@ def _categories(items: Sequence) -> list[str]:
 # --------------------------------------------------------------------------- entry point
 
 
-def run_eval(model: str | None = None, adapter: str | None = None, compare: bool = False, data: str | None = None,
-             bfcl: str | Sequence[str] | None = None, responses: str | None = None, out: str | Path | None = None,
-             limit: int = 0, batch_size: int = 16, max_new_tokens: int = 256, template: str = "auto",
-             enable_thinking: bool = False, dtype: str = "auto", device: str = "auto", num_threads: int = 0,
-             progress: bool = True, log: Callable[[str], None] | None = None,
-             call_threshold: float = DEFAULT_CALL_THRESHOLD) -> dict[str, Any]:
-    """Evaluate and return the report dict (also written into ``out`` when given).
+def run_eval(cfg: Config | None = None, data: str | None = None, bfcl: str | Sequence[str] | None = None,
+             responses: str | None = None, out: str | Path | None = None, compare: bool = False,
+             progress: bool = True, log: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Evaluate and return the report dict (also written into ``out`` when given); ``log`` receives
+    the progress lines (``None``: silent).
 
-    ``compare=True`` (needs ``adapter``) runs the base model (adapter disabled) and the tuned one
-    in one go; ``responses`` scores texts from a JSONL file instead of generating (no model).
-    ``call_threshold``: the call/no-call decision of greedy answers (:func:`fctune.generate.decide_first_token`;
-    0: plain greedy); how often it changed the greedy answer is in each run's ``generation`` stats.
-    The report's ``runs`` maps ``base`` / ``tuned`` / ``responses`` to per-run summaries
-    (:func:`fctune.report.summarize_run`); with two runs ``delta`` holds tuned minus base accuracy.
+    ``cfg``: the runtime section (``cfg.model``: model, adapter, template, dtype, device, threads,
+    thinking) and the generation settings (``cfg.eval``: limit, batch size, max new tokens, call
+    threshold; a negative threshold is resolved to the calibrated one, :func:`fctune.calibrate.resolve_threshold`).
+    ``compare=True`` (needs an adapter) runs the base model (adapter disabled) and the tuned one in
+    one go; ``responses`` scores texts from a JSONL file instead of generating (no model; an empty
+    ``cfg.model.name_or_path`` leaves the report without a model name). How often the call decision
+    changed the greedy answer is in each run's ``generation`` stats. The report's ``runs`` maps
+    ``base`` / ``tuned`` / ``responses`` to per-run summaries (:func:`fctune.report.summarize_run`);
+    with two runs ``delta`` holds tuned minus base accuracy.
     """
+    from fctune.calibrate import resolve_threshold
     from fctune.report import summarize_run, write_report
 
-    say = log or (lambda msg: print(msg, file=sys.stderr))
+    cfg = cfg or Config()
+    rt, ev = cfg.model, cfg.eval
+    model, adapter, limit = (rt.name_or_path or None), (rt.adapter or None), ev.limit
+    call_threshold = resolve_threshold(ev.call_threshold, adapter, model)
+    say = log or (lambda _msg: None)
     if compare and not adapter:
         raise FctuneError("--compare needs --adapter DIR (base = the model without it, tuned = with it)")
     if responses and compare:
@@ -208,16 +212,12 @@ def run_eval(model: str | None = None, adapter: str | None = None, compare: bool
         runs["responses"] = summarize_run("responses", rows, model, adapter, None, cats)
         report.update(responses=str(responses), missing_responses=missing)
     else:
-        from fctune.formats import ChatFormat
-        from fctune.generate import generate
-        from fctune.models import load_with_adapter, resolve_device, set_cpu_threads
-
-        if resolve_device(device) == "cpu":
-            set_cpu_threads(num_threads)
-        say(f"loading {model}" + (f" + adapter {adapter}" if adapter else ""))
-        net, tokenizer = load_with_adapter(model, adapter, dtype=dtype, device=device)
-        fmt = ChatFormat(tokenizer, template=template, enable_thinking=enable_thinking)
         from fctune.calibrate import thresholds_for
+        from fctune.generate import generate
+        from fctune.models import load_runtime
+
+        say(f"loading {model}" + (f" + adapter {adapter}" if adapter else ""))
+        net, fmt = load_runtime(rt)
 
         prompts = [fmt.prompt_ids(it.messages, it.tools or None) for it in items]
         limits = thresholds_for(call_threshold, [it.messages for it in items])
@@ -227,12 +227,12 @@ def run_eval(model: str | None = None, adapter: str | None = None, compare: bool
             kw = dict(progress=progress, desc=label, call_threshold=limits)
             if label == "base" and adapter:
                 with net.disable_adapter():
-                    gens = generate(net, fmt, prompts, max_new_tokens, batch_size, **kw)
+                    gens = generate(net, fmt, prompts, ev.max_new_tokens, ev.batch_size, **kw)
                 from fctune.token_rows import fold_token_rows
 
                 fold_token_rows(net)  # disabling unfolded the trained token rows
             else:
-                gens = generate(net, fmt, prompts, max_new_tokens, batch_size, **kw)
+                gens = generate(net, fmt, prompts, ev.max_new_tokens, ev.batch_size, **kw)
             rows = score_outputs(items, [g.text for g in gens], label, [g.finish_reason for g in gens])
             for row, g in zip(rows, gens):
                 row["call_probability"] = None if g.call_probability is None else round(g.call_probability, 4)
@@ -243,8 +243,8 @@ def run_eval(model: str | None = None, adapter: str | None = None, compare: bool
             say(f"{label}: {runs[label]['overall']['accuracy']:.1%} overall, "
                 f"{gens.stats.tokens_per_second:.1f} tok/s")
         report["template"] = fmt.template_name
-        report["max_new_tokens"] = max_new_tokens
-        report["batch_size"] = batch_size
+        report["max_new_tokens"] = ev.max_new_tokens
+        report["batch_size"] = ev.batch_size
         report["call_threshold"] = call_threshold
     report["runs"] = runs
     if len(runs) == 2:
@@ -279,60 +279,3 @@ def export_prompts(model: str, items: Sequence, path: str | Path, template: str 
 # --------------------------------------------------------------------------- CLI
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", help="model directory, .gguf, alias (smollm2-135m, tiny-qwen3) or hub id "
-                                        "(default: model.name_or_path)")
-    parser.add_argument("--adapter", metavar="DIR", help="LoRA adapter directory (the tuned model)")
-    parser.add_argument("--compare", action="store_true", help="evaluate base (adapter off) and tuned in one report")
-    src = parser.add_mutually_exclusive_group()
-    src.add_argument("--data", metavar="FILE", help="canonical JSONL conversations; every assistant turn is an item")
-    src.add_argument("--bfcl", metavar="CAT[,CAT...]", help="BFCL v4 categories (simple_python, multiple, parallel, "
-                     "parallel_multiple, irrelevance, live_*; or all, live, non_live)")
-    parser.add_argument("--responses", metavar="FILE", help='score {"id", "raw"} JSONL texts instead of generating')
-    parser.add_argument("--export-prompts", metavar="FILE", help="write the exact prompts as JSONL and stop "
-                        "(to generate elsewhere, then score with --responses)")
-    parser.add_argument("--limit", type=int, help="items per BFCL category / per data file (eval.limit; 0: all)")
-    parser.add_argument("--batch-size", type=int, help="prompts generated together (eval.batch_size)")
-    parser.add_argument("--max-new-tokens", type=int, help="longest answer (eval.max_new_tokens)")
-    parser.add_argument("--call-threshold", type=float, metavar="P", help="open an answer with a tool call iff "
-                        "the model gives it at least this probability (eval.call_threshold; 0: plain greedy; "
-                        "default: the adapter's calibrated call_threshold.json, else 0.5)")
-    parser.add_argument("--out", metavar="DIR", help="where predictions.jsonl and report.{json,md,png} go")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    add_config_arguments(parser, with_file=False)
-
-
-def run(args: argparse.Namespace) -> int:
-    cfg = config_from_args(args)
-    limit = args.limit if args.limit is not None else cfg.eval.limit
-    batch_size = args.batch_size if args.batch_size is not None else cfg.eval.batch_size
-    max_new = args.max_new_tokens if args.max_new_tokens is not None else cfg.eval.max_new_tokens
-    from fctune.calibrate import resolve_threshold
-
-    if batch_size <= 0 or max_new <= 0 or limit < 0:
-        raise FctuneError("--batch-size and --max-new-tokens must be > 0, --limit >= 0")
-    if args.call_threshold is not None and not 0 <= args.call_threshold <= 1:
-        raise FctuneError(f"--call-threshold must be between 0 and 1, got {args.call_threshold}")
-    requested = args.call_threshold if args.call_threshold is not None else cfg.eval.call_threshold
-    threshold = resolve_threshold(requested, args.adapter)  # negative: the calibrated one
-    model = args.model or (None if args.responses else cfg.model.name_or_path)
-    try:
-        if args.export_prompts:
-            items, _ = load_items(args.data, args.bfcl, limit)
-            n = export_prompts(model or cfg.model.name_or_path, items, args.export_prompts,
-                               cfg.model.template, cfg.model.enable_thinking)
-            print(f"wrote {n} prompt(s) to {args.export_prompts}")
-            return 0
-        if not args.out:
-            raise FctuneError("--out DIR is required")
-        run_eval(model=model, adapter=args.adapter, compare=args.compare, data=args.data, bfcl=args.bfcl,
-                          responses=args.responses, out=args.out, limit=limit, batch_size=batch_size,
-                          max_new_tokens=max_new, template=cfg.model.template,
-                          enable_thinking=cfg.model.enable_thinking, dtype=cfg.model.dtype, device=cfg.model.device,
-                          num_threads=cfg.train.num_threads, progress=not args.no_progress, call_threshold=threshold)
-    except DataError as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
-    print((Path(args.out) / "report.md").read_text(encoding="utf-8"))
-    print(f"wrote {args.out}/predictions.jsonl, report.json, report.md, report.png")
-    return 0

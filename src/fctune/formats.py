@@ -37,10 +37,14 @@ TOOL_CALL_OPEN = "<tool_call>"
 TOOL_CALL_CLOSE = "</tool_call>"
 THINK_OPEN = "<think>"
 THINK_CLOSE = "</think>"
+END_OF_TEXT = "<|endoftext|>"
+END_MARKERS = (IM_END, END_OF_TEXT)
+"""Where :func:`parse` cuts generated text; generation stops when one is written."""
 IGNORE_INDEX = -100
 """Label value for positions without loss (the PyTorch cross-entropy convention)."""
 
-_THINK_RE = re.compile(r"^\s*<think>(.*?)</think>\s*", re.S)
+THINK_RE = re.compile(r"^\s*<think>(.*?)</think>\s*", re.S)
+"""A leading (possibly empty) think block, as :func:`parse` reads it."""
 _PY_CALL_RE = re.compile(r"^([A-Za-z_][\w.\-]*)\s*\((.*)\)\s*;?\s*$", re.S)
 
 
@@ -171,7 +175,7 @@ def _python_call(text: str) -> ToolCall | None:
     return ToolCall(name, args)
 
 
-def _parse_call_body(body: str) -> list[ToolCall]:
+def parse_call_body(body: str) -> list[ToolCall]:
     """The inside of one ``<tool_call>`` block: JSON object(s) or a JSON list of them, the original
     spec's ``name({...})`` form, or ``name(key=value, ...)``. Raises ``ValueError`` with the reason."""
     text = body.strip()
@@ -188,7 +192,7 @@ def _parse_call_body(body: str) -> list[ToolCall]:
         try:
             args = json.loads(inner)
         except json.JSONDecodeError as exc:
-            raise ValueError(f"arguments of {name}(...) are not a JSON object: {exc.msg}") from None
+            raise ValueError(f"{name}(...): arguments are not valid JSON ({exc.msg})") from None
         return [_call_from_obj({"name": name, "arguments": args})]
     call = _python_call(text)
     if call is not None:
@@ -216,6 +220,14 @@ def _untagged_calls(text: str) -> list[str]:
     return names
 
 
+def forced_call_prefix(function: str | None = None) -> str:
+    """The start of an answer that must be a tool call (``tool_choice="required"``), or a call to
+    ``function`` (a named ``tool_choice``): what the model writes first when it calls."""
+    if function is None:
+        return TOOL_CALL_OPEN + "\n"
+    return TOOL_CALL_OPEN + '\n{"name": ' + json.dumps(function, ensure_ascii=False)[:-1]
+
+
 def parse(text: str) -> Parsed:
     """Read tool calls out of generated assistant text.
 
@@ -225,11 +237,11 @@ def parse(text: str) -> Parsed:
     without the tags is reported as an error too (it looks like a call but is none).
     """
     reasoning = ""
-    match = _THINK_RE.match(text)
+    match = THINK_RE.match(text)
     if match:
         reasoning = match.group(1).strip()
         text = text[match.end():]
-    for stop in (IM_END, "<|endoftext|>"):
+    for stop in END_MARKERS:
         cut = text.find(stop)
         if cut >= 0:
             text = text[:cut]
@@ -260,7 +272,7 @@ def parse(text: str) -> Parsed:
         end = text.find(TOOL_CALL_CLOSE, body_start)
         body = text[body_start:] if end < 0 else text[body_start:end]
         try:
-            calls.extend(_parse_call_body(body))
+            calls.extend(parse_call_body(body))
             if end < 0:
                 errors.append("unclosed <tool_call> (generation cut off?)")
         except ValueError as exc:

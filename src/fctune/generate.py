@@ -15,7 +15,7 @@ exactly as it was trained. Generation is greedy by default and runs our own KV-c
   evaluations: 30 % of the prompt tokens of the zh/en test turns, 21 % of BFCL's, 75 % of the
   smoke test's, whose four prompts share eleven tools);
 * the KV cache writes into preallocated room (no per-step concatenation of the whole cache);
-* a row stops at ``<|im_end|>`` or eos; finished rows are dropped from the batch and its KV cache
+* a row stops at the format's end-of-turn token or eos; finished rows are dropped from the batch and its KV cache
   at once, so no compute is spent on padding after a row ends, and the batch ends when all have;
 * greedy picks use numpy's argmax on a CPU (an order of magnitude faster than torch's there);
 * with ``call_threshold`` > 0 (greedy only), the first token decides between a tool call and a text
@@ -32,7 +32,7 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import asdict, dataclass
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 DEFAULT_CALL_THRESHOLD = 0.5
 """Open a greedy answer with a tool call iff the model gives that at least this probability
@@ -318,6 +318,89 @@ def _cache_of(out: Any) -> Any:
     return cache if cache is not None else getattr(out, "past_key_values", None)
 
 
+@dataclass
+class _Batch:
+    """The state of a batch between decode steps: last logits, KV cache, the growing attention mask."""
+
+    logits: Any
+    cache: Any
+    full_mask: Any
+    """``[rows, width + max_new_tokens]``: allocated once, sliced per step."""
+    width: int
+    next_pos: Any
+    """``[rows]``: the position id of each row's next token."""
+
+
+def _prompt_pass(model: Any, prompts: list[list[int]], max_new_tokens: int, pad_id: int,
+                 reuse: PrefixReuse | None) -> _Batch:
+    """The prompt pass of a left-padded batch: one prompt at a time on a CPU (with ``reuse``), else batched."""
+    import torch
+
+    device = next(model.parameters()).device
+    rows = len(prompts)
+    width = max(len(p) for p in prompts)
+    ids = torch.full((rows, width), pad_id, dtype=torch.long)
+    mask = torch.zeros((rows, width), dtype=torch.long)
+    for i, p in enumerate(prompts):
+        ids[i, width - len(p):] = torch.tensor(p, dtype=torch.long)
+        mask[i, width - len(p):] = 1
+    ids = ids.to(device)
+    full_mask = torch.cat([mask, mask.new_ones((rows, max_new_tokens))], dim=1).to(device)
+    mask = full_mask[:, :width]
+    positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    if _one_by_one(model, device):
+        logits, cache = _prefill_one_by_one(model, prompts, width, max_new_tokens, device, reuse)
+    else:
+        extra = {"cache": _growing_cache(max_new_tokens)} if full_attention_only(model) else {}
+        out = model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, logits_to_keep=1,
+                    **extra)
+        logits, cache = out.logits[:, -1, :], _cache_of(out)
+    return _Batch(logits, cache, full_mask, width, positions[:, -1] + 1)
+
+
+def _decode_step(model: Any, batch: _Batch, picked: Any, step: int) -> None:
+    """Feed the tokens picked at ``step`` (one per row still in ``batch``); ``batch.logits`` becomes the next ones."""
+    out = model(input_ids=picked[:, None], attention_mask=batch.full_mask[:, :batch.width + step + 1],
+                position_ids=batch.next_pos[:, None], cache=batch.cache, use_cache=True)
+    batch.logits = out.logits[:, -1, :]
+    batch.next_pos = batch.next_pos + 1
+
+
+def _first_pick(logits: Any, step: int, temperature: float, top_p: float, generator: Any,
+                decide: tuple[int, Any] | None) -> tuple[Any, Any]:
+    """The next token per row, with the call decision on the first (``decide``: call id, thresholds);
+    returns (tokens, (P(call) per row, changes) or ``None``)."""
+    picked = _pick(logits, temperature, top_p, generator)
+    if step == 0 and decide is not None:
+        picked, p_call, changes = decide_first_token(logits, picked, decide[0], decide[1])
+        return picked, (p_call, changes)
+    return picked, None
+
+
+def stream_tokens(model: Any, fmt: Any, prompt: Sequence[int], max_new_tokens: int, temperature: float = 0.0,
+                  top_p: float = 1.0, seed: int = 0, call_threshold: float = 0.0) -> Iterator[int]:
+    """The tokens of one answer as they are generated (the stop token included, when one comes):
+    the same prompt pass, picks, call decision and decode step as :func:`generate`, so a streamed
+    answer equals the batched one. Run it under ``torch.inference_mode()`` with the model in eval mode."""
+    import torch
+
+    if max_new_tokens <= 0:
+        raise ValueError("max_new_tokens must be > 0")
+    device = next(model.parameters()).device
+    generator = torch.Generator(device=device).manual_seed(seed) if temperature > 0 else None
+    decide = (fmt.call_start_id, call_threshold) if call_threshold > 0 and temperature <= 0 else None
+    pad_id = fmt.tokenizer.pad_token_id if fmt.tokenizer.pad_token_id is not None else fmt.stop_token_ids[0]
+    stop_ids = set(fmt.stop_token_ids)
+    batch = _prompt_pass(model, [list(prompt)], max_new_tokens, pad_id, PrefixReuse() if _one_by_one(model, device) else None)
+    for step in range(max_new_tokens):
+        picked, _ = _first_pick(batch.logits, step, temperature, top_p, generator, decide)
+        token = int(picked[0])
+        yield token
+        if token in stop_ids or step + 1 >= max_new_tokens:
+            return
+        _decode_step(model, batch, picked, step)
+
+
 def _run_batch(model: Any, prompts: list[list[int]], max_new_tokens: int, stop_ids: set[int], pad_id: int,
                temperature: float, top_p: float, generator: Any, on_finish: Any,
                stats: GenerationStats, decide: tuple[int, list[float]] | None = None,
@@ -330,37 +413,18 @@ def _run_batch(model: Any, prompts: list[list[int]], max_new_tokens: int, stop_i
 
     device = next(model.parameters()).device
     rows = len(prompts)
-    width = max(len(p) for p in prompts)
-    ids = torch.full((rows, width), pad_id, dtype=torch.long)
-    mask = torch.zeros((rows, width), dtype=torch.long)
-    for i, p in enumerate(prompts):
-        ids[i, width - len(p):] = torch.tensor(p, dtype=torch.long)
-        mask[i, width - len(p):] = 1
-    ids = ids.to(device)
-    # The attention mask grows by one column per step: allocate it once, slice it per step.
-    full_mask = torch.cat([mask, mask.new_ones((rows, max_new_tokens))], dim=1).to(device)
-    mask = full_mask[:, :width]
-    positions = (mask.cumsum(-1) - 1).clamp(min=0)
     started = time.perf_counter()
-    full_attention = full_attention_only(model)
-    if _one_by_one(model, device):
-        logits, cache = _prefill_one_by_one(model, prompts, width, max_new_tokens, device, reuse)
-    else:
-        extra = {"cache": _growing_cache(max_new_tokens)} if full_attention else {}
-        out = model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, logits_to_keep=1,
-                    **extra)
-        logits, cache = out.logits[:, -1, :], _cache_of(out)
-    logits[0, 0].item()  # wait for the device before reading the clock
+    batch = _prompt_pass(model, prompts, max_new_tokens, pad_id, reuse)
+    batch.logits[0, 0].item()  # wait for the device before reading the clock
     stats.prefill_seconds += time.perf_counter() - started
-    next_pos = positions[:, -1] + 1
     active = list(range(rows))  # batch row -> prompt index (within this batch)
     tokens: list[list[int]] = [[] for _ in range(rows)]
     finish: list[str] = [""] * rows
     decided: list[Any] = [None] * rows
     for step in range(max_new_tokens):
-        nxt = _pick(logits, temperature, top_p, generator)
-        if step == 0 and decide is not None:
-            nxt, p_call, changes = decide_first_token(logits, nxt, decide[0], decide[1])
+        nxt, decision = _first_pick(batch.logits, step, temperature, top_p, generator, decide)
+        if decision is not None:
+            p_call, changes = decision
             decided = list(zip(p_call, changes))
             stats.forced_calls += changes.count("call")
             stats.forced_replies += changes.count("reply")
@@ -380,14 +444,10 @@ def _run_batch(model: Any, prompts: list[list[int]], max_new_tokens: int, stop_i
             break
         if len(keep) < len(active):  # drop finished rows from the batch and the cache
             index = torch.tensor(keep, device=device)
-            cache.batch_select_indices(index)
-            full_mask, nxt, next_pos = full_mask[index], nxt[index], next_pos[index]
+            batch.cache.batch_select_indices(index)
+            batch.full_mask, nxt, batch.next_pos = batch.full_mask[index], nxt[index], batch.next_pos[index]
             active = [active[k] for k in keep]
-        mask = full_mask[:, :width + step + 1]
-        out = model(input_ids=nxt[:, None], attention_mask=mask, position_ids=next_pos[:, None],
-                    cache=cache, use_cache=True)
-        logits = out.logits[:, -1, :]
-        next_pos = next_pos + 1
+        _decode_step(model, batch, nxt, step)
     return list(zip(tokens, finish, decided))
 
 

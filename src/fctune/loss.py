@@ -1,7 +1,7 @@
 """Loss on trained positions only: run the decoder body, apply the LM head just where a label is.
 
 For tool-calling data most tokens are prompt (system, tools, user, tool results); only the
-assistant's text, calls and ``<|im_end|>`` carry loss. Computing the head (151,936 x 1,024 on
+assistant's text, calls and end-of-turn token carry loss. Computing the head (151,936 x 1,024 on
 Qwen3-0.6B, tied to the embedding) and its fp32 logits on every position wastes ~20 % of the
 FLOPs and most of the activation memory. Here the hidden states of the positions whose next token
 is trained are gathered first (``batch["select"]``, made by :mod:`fctune.batching`) and the head

@@ -4,7 +4,9 @@
 
 The output loads with ``AutoModelForCausalLM.from_pretrained(OUT)`` alone (vLLM, llama.cpp's
 converter, ...): safetensors weights, the tokenizer with the chat template used in training (taken
-from the adapter directory when saved there), and a generation config that stops at ``<|im_end|>``.
+from the adapter directory when saved there), a generation config that stops at the template's
+end-of-turn token, and the calibrated call threshold (``call_threshold.json``), so that chat, serve
+and eval of the merged model decide calls as base + adapter did.
 
 Tied embeddings (Qwen3-0.6B, SmolLM2 share ``lm_head`` with ``embed_tokens``) stay tied. Trained token
 rows of the embedding (``trainable_token_indices``, which PEFT mirrors into a tied head) merge into the
@@ -17,12 +19,10 @@ must equal those of base + adapter.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -30,26 +30,12 @@ from typing import Any
 from fctune.errors import FctuneError, ModelLoadError
 from fctune.token_rows import embedding_names, is_tied
 
+CARRIED = ("call_threshold.json",)
+"""Files of the adapter directory that serving reads, copied beside the merged weights."""
 PROBE = [{"role": "user", "content": "What's the weather in Paris? 今天北京的天气怎么样？"}]
 PROBE_TOOLS = [{"type": "function", "function": {
     "name": "get_weather", "description": "Get the weather for a city",
     "parameters": {"type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"]}}}]
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", required=True, help="base model the adapter was trained on (directory, .gguf, alias, hub id)")
-    parser.add_argument("--adapter", required=True, help="LoRA adapter directory")
-    parser.add_argument("--out", required=True, help="output directory (must not exist, or be empty)")
-    parser.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"],
-                        help="dtype of the saved weights (default: the base checkpoint's; the merge itself runs in fp32)")
-    parser.add_argument("--untie", action="store_true",
-                        help="save separate input/output embeddings when the adapter trains a tied one")
-    parser.add_argument("--template", default="auto", choices=["auto", "own", "hermes"],
-                        help="chat template to save when the adapter directory has no tokenizer (as in training)")
-    parser.add_argument("--device", default="cpu", help="where to merge (default cpu)")
-    parser.add_argument("--no-verify", dest="verify", action="store_false",
-                        help="skip the logits check against base + adapter")
-    parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --out directory")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -133,7 +119,9 @@ def merge_adapter(model: str, adapter: str, out: str, *, dtype: str = "auto", un
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from fctune.formats import ChatFormat
-    from fctune.models import load_model, resolve_model_path
+    from fctune.models import load_model, resolve_device, resolve_model_path
+
+    device = resolve_device(device)
 
     adir = Path(adapter)
     if not (adir / "adapter_config.json").is_file():
@@ -213,6 +201,9 @@ def merge_adapter(model: str, adapter: str, out: str, *, dtype: str = "auto", un
         template_text = tokenizer.chat_template
         if isinstance(template_text, str) and not (tmp / "chat_template.jinja").exists():
             (tmp / "chat_template.jinja").write_text(template_text, encoding="utf-8")
+        for name in CARRIED:
+            if (adir / name).is_file():
+                shutil.copy2(adir / name, tmp / name)
         if out_dir.exists():
             shutil.rmtree(out_dir)
         os.replace(tmp, out_dir)
@@ -236,14 +227,3 @@ def merge_adapter(model: str, adapter: str, out: str, *, dtype: str = "auto", un
     return summary
 
 
-def run(args: argparse.Namespace) -> int:
-    summary = merge_adapter(args.model, args.adapter, args.out, dtype=args.dtype, untie=args.untie,
-                            template=args.template, device=args.device, verify=args.verify,
-                            overwrite=args.overwrite, log=lambda m: print(f"fctune merge: {m}", file=sys.stderr))
-    checks = ""
-    if "max_logit_diff_reloaded" in summary:
-        checks = (f"; logits vs base + adapter: max diff {summary['max_logit_diff_merged']:.2g} merged, "
-                  f"{summary['max_logit_diff_reloaded']:.2g} reloaded")
-    print(f"fctune merge: saved {summary['out']} ({summary['dtype']}, "
-          f"{'tied' if summary['tie_word_embeddings'] else 'separate'} embeddings{checks})")
-    return 0

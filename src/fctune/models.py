@@ -28,20 +28,6 @@ GGUF_ALIASES = {"qwen2.5-0.5b": "qwen25_gguf", "smollm2-135m": "smollm2_gguf"}
 """Alias -> the ``fctune.assets`` function that returns its verified GGUF file."""
 
 
-def add_runtime_arguments(parser: Any) -> None:
-    """``--template --dtype --device --threads --call-threshold``: how a command that loads a model runs it."""
-    parser.add_argument("--template", default="auto", choices=["auto", "own", "hermes"],
-                        help="chat template: as in training (model.template)")
-    parser.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"],
-                        help="weights dtype (default: fp32 on CPU, bf16 on GPU)")
-    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, ...")
-    parser.add_argument("--threads", type=int, default=0, help="CPU threads (default: physical cores)")
-    parser.add_argument("--call-threshold", type=float, default=None, metavar="P",
-                        help="greedy answers open with a tool call iff the model gives it at least this "
-                        "probability (default: the adapter's calibrated call_threshold.json, else 0.5; "
-                        "0: plain greedy, the likeliest single token)")
-
-
 def resolve_device(spec: str = "auto") -> str:
     import torch
 
@@ -203,8 +189,14 @@ def _from_pretrained(loader: Any, name: str, **kwargs: Any) -> Any:
 
 
 def load_tokenizer(name_or_path: str) -> Any:
+    """The tokenizer of a model (any form :func:`resolve_model_path` takes), or of a directory that
+    holds a tokenizer alone (``tokenizer.json`` / ``tokenizer_config.json``, no weights)."""
     from transformers import AutoTokenizer
 
+    local = Path(str(name_or_path))
+    if local.is_dir() and not (local / "config.json").exists() and \
+            any((local / f).is_file() for f in ("tokenizer.json", "tokenizer_config.json")):
+        return _from_pretrained(AutoTokenizer, str(local))
     return _from_pretrained(AutoTokenizer, resolve_model_path(name_or_path))
 
 
@@ -242,6 +234,19 @@ def load_with_adapter(name_or_path: str, adapter: str | None, dtype: str = "auto
     return model, tokenizer
 
 
+def load_runtime(rt: Any) -> tuple[Any, Any]:
+    """(model, its :class:`fctune.formats.ChatFormat`) for the runtime section of a config
+    (:class:`fctune.config.ModelConfig`): the model with ``rt.adapter`` (token rows folded), on
+    ``rt.device`` in ``rt.dtype``, torch using ``rt.threads`` CPU threads, prompts rendered with
+    ``rt.template`` and ``rt.enable_thinking``. Every command that runs a model loads it here."""
+    from fctune.formats import ChatFormat
+
+    if resolve_device(rt.device) == "cpu":
+        set_cpu_threads(rt.threads)
+    model, tokenizer = load_with_adapter(rt.name_or_path, rt.adapter or None, dtype=rt.dtype, device=rt.device)
+    return model, ChatFormat(tokenizer, template=rt.template, enable_thinking=rt.enable_thinking)
+
+
 def make_tiny_qwen3(out: str | Path, seed: int = 0, hidden_size: int = 64, num_layers: int = 2) -> Path:
     """A tiny random ``Qwen3ForCausalLM`` that carries the real Qwen3 tokenizer and chat template.
 
@@ -251,6 +256,7 @@ def make_tiny_qwen3(out: str | Path, seed: int = 0, hidden_size: int = 64, num_l
     from transformers import AutoTokenizer, Qwen3Config, Qwen3ForCausalLM
 
     from fctune.assets import qwen3_tokenizer_dir
+    from fctune.formats import IM_END
 
     out = Path(out)
     tokenizer = AutoTokenizer.from_pretrained(str(qwen3_tokenizer_dir()))
@@ -258,7 +264,7 @@ def make_tiny_qwen3(out: str | Path, seed: int = 0, hidden_size: int = 64, num_l
         vocab_size=151936, hidden_size=hidden_size, intermediate_size=hidden_size * 2,
         num_hidden_layers=num_layers, num_attention_heads=4, num_key_value_heads=2, head_dim=hidden_size // 4,
         max_position_embeddings=4096, tie_word_embeddings=True, rope_theta=1_000_000.0,
-        bos_token_id=None, eos_token_id=tokenizer.convert_tokens_to_ids("<|im_end|>"),
+        bos_token_id=None, eos_token_id=tokenizer.convert_tokens_to_ids(IM_END),
         pad_token_id=tokenizer.pad_token_id,
     )
     torch.manual_seed(seed)

@@ -3,10 +3,10 @@
 A model can carry tokens in its vocabulary that its pre-training never used: tool tags in an
 instruct model that was never taught tools, think tags in a base model. Their embedding and head
 rows are left as initialised: the same vector for every such token, the mean of the matrix, or
-near zero. Measured on Qwen2.5-Coder-0.5B-Instruct: ``<tool_call>`` and ``</tool_call>`` share one
+near zero. Measured on Qwen2.5-Coder-0.5B-Instruct: its two tool-call tags share one
 vector (cosine 1.0) with ten other unused special tokens, in the embedding and in the head. LoRA
 on the projections cannot teach a model to write or read tokens whose rows are identical: it wrote
-``<|im_start|>`` where ``<tool_call>`` belongs. Training those rows (and no others) fixes it.
+the turn-start token where the call tag belongs. Training those rows (and no others) fixes it.
 
 Which tokens a format needs is the format's knowledge (:meth:`fctune.formats.ChatFormat.special_tokens`);
 this module only looks at weights. Training goes through PEFT's ``trainable_token_indices`` (only the

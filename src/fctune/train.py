@@ -16,12 +16,16 @@ processes.
 
 Several processes (``torchrun`` / ``accelerate launch``) run data-parallel: every process computes
 the same seeded plan and takes its own share of each step; the LoRA gradients are summed once per
-optimizer step. Only rank 0 writes files.
+optimizer step (:mod:`fctune.distributed`). Only rank 0 writes files.
+
+A run reads top to bottom: :func:`setup` (threads, resume point, model and format, data, LoRA,
+batching, optimizer: one :class:`Run`), :func:`restore` (a checkpoint's state, :mod:`fctune.checkpoints`,
+or a fresh :class:`Progress`), :func:`prepare_outputs`, :func:`fit` (the optimizer steps, validation,
+checkpoints) and :func:`finish` (adapter, call decision, summary, smoke test, :mod:`fctune.smoke`).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
@@ -33,12 +37,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from fctune.config import Config, add_config_arguments, config_from_args, dump_yaml, load_config
+from fctune.checkpoints import find_resume_point, list_checkpoints, restore_weights, save_checkpoint
+from fctune.config import Config, dump_yaml
+from fctune.data.io import load_training_conversations
+from fctune.distributed import Dist, all_reduce_grads, all_reduce_sum, broadcast_params, init_distributed
 from fctune.errors import DataError, FctuneError
+from fctune.smoke import smoke_test, smoke_text, write_smoke_report
 from fctune.token_rows import describe as describe_token_rows
 
-CHECKPOINT_PREFIX = "checkpoint-"
-STATE_FILE = "trainer_state.pt"
 CPU_BUDGET_CAP = 1024
 """Largest automatic micro-batch on CPU: 1,024 tokens already keep the GEMMs efficient; 2,048 measured
 no faster and doubled the activation memory (docs/training.md)."""
@@ -46,7 +52,6 @@ GPU_BUDGET_CAP = 16384
 """Largest automatic micro-batch on GPU."""
 MEMORY_FRACTION = 0.8
 """Share of the free memory (after the model is loaded) the automatic token budget may plan for."""
-SMOKE_MAX_NEW_TOKENS = 128
 
 OUTPUT_FILES = ("adapter_model.safetensors", "adapter_config.json", "fctune_config.yaml", "train_log.jsonl",
                 "loss.png", "summary.json")
@@ -55,135 +60,7 @@ OUTPUT_FILES = ("adapter_model.safetensors", "adapter_config.json", "fctune_conf
 # ------------------------------------------------------------------------------------------ CLI
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_config_arguments(parser)
-    parser.add_argument("--resume", action="store_true",
-                        help="continue from the last checkpoint in train.output_dir (same data order and schedule); "
-                             "without CONFIG.yaml the run's saved fctune_config.yaml is used")
-
-
-def run(args: argparse.Namespace) -> int:
-    cfg = config_from_args(args)
-    if args.resume and not _has_config_file(args):
-        saved = Path(cfg.train.output_dir) / "fctune_config.yaml"
-        if saved.is_file():
-            overrides = list(getattr(args, "overrides", []) or [])
-            if getattr(args, "config", None):
-                overrides.insert(0, args.config)
-            cfg = load_config(saved, overrides)
-    train(cfg, resume=args.resume)
-    return 0
-
-
-def _has_config_file(args: argparse.Namespace) -> bool:
-    path = getattr(args, "config", None)
-    return bool(path) and Path(path).is_file()
-
-
-# ---------------------------------------------------------------------------------- processes
-
-
-@dataclass
-class Dist:
-    """Process group facts; ``world_size == 1`` when not launched by torchrun / accelerate."""
-
-    rank: int = 0
-    world_size: int = 1
-    local_rank: int = 0
-    local_world_size: int = 1
-    device: str = "cpu"
-    """Where collective tensors live (NCCL needs them on the GPU)."""
-
-    @property
-    def enabled(self) -> bool:
-        return self.world_size > 1
-
-    @property
-    def main(self) -> bool:
-        return self.rank == 0
-
-    def barrier(self) -> None:
-        if self.enabled:
-            import torch.distributed as dist
-
-            dist.barrier()
-
-
-def init_distributed(device_spec: str) -> tuple[Dist, str]:
-    """Join the process group from RANK / WORLD_SIZE / LOCAL_RANK (gloo on CPU, nccl on GPU)."""
-    from fctune.models import resolve_device
-
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    device = resolve_device(device_spec)
-    if world <= 1:
-        return Dist(), device
-    import datetime
-
-    import torch
-    import torch.distributed as dist
-
-    rank = int(os.environ["RANK"])
-    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
-    local_world = int(os.environ.get("LOCAL_WORLD_SIZE", str(world)))
-    if device.startswith("cuda"):
-        device = f"cuda:{local_rank}"
-        torch.cuda.set_device(local_rank)
-    if not dist.is_initialized():
-        dist.init_process_group("nccl" if device.startswith("cuda") else "gloo",
-                                timeout=datetime.timedelta(minutes=60))
-    return Dist(rank, world, local_rank, local_world, device), device
-
-
-def _all_reduce_sum(values: list[float], dist_info: Dist) -> list[float]:
-    if not dist_info.enabled:
-        return values
-    import torch
-    import torch.distributed as dist
-
-    t = torch.tensor(values, dtype=torch.float64, device=dist_info.device)
-    dist.all_reduce(t)
-    return t.cpu().tolist()
-
-
-def _all_reduce_grads(params: Sequence[Any], dist_info: Dist) -> None:
-    """Sum the gradients of the trainable parameters over processes (one flat all-reduce per step)."""
-    if not dist_info.enabled:
-        return
-    import torch
-    import torch.distributed as dist
-    from torch._utils import _flatten_dense_tensors, _unflatten_dense_tensors
-
-    for p in params:
-        if p.grad is None:
-            p.grad = torch.zeros_like(p)
-    grads = [p.grad for p in params]
-    flat = _flatten_dense_tensors(grads)
-    dist.all_reduce(flat)
-    for g, synced in zip(grads, _unflatten_dense_tensors(flat, grads)):
-        g.copy_(synced)
-
-
-def _broadcast_params(params: Sequence[Any], dist_info: Dist) -> None:
-    if not dist_info.enabled:
-        return
-    import torch.distributed as dist
-
-    for p in params:
-        dist.broadcast(p.data, src=0)
-
-
 # --------------------------------------------------------------------------------------- data
-
-
-def load_training_conversations(path: str) -> tuple[list[tuple[int, dict]], str]:
-    """``[(line, conversation)]`` from a canonical JSONL file, or the built-in seed set when empty."""
-    if not path:
-        from fctune.data.seed import seed_conversations
-
-        return [(i + 1, c) for i, c in enumerate(seed_conversations())], "built-in seed set"
-    from fctune.data.schema import load_numbered_conversations
-
-    return load_numbered_conversations(path), str(path)
 
 
 def render_samples(fmt: Any, conversations: Sequence[tuple[int, dict]], max_length: int, source: str = "",
@@ -292,80 +169,6 @@ def lr_lambda(kind: str, total_steps: int, warmup_steps: int) -> Callable[[int],
     return factor
 
 
-# ---------------------------------------------------------------------------------- checkpoints
-
-
-def list_checkpoints(output_dir: str | Path) -> list[Path]:
-    """Complete checkpoints, oldest first (a checkpoint is complete once renamed into place)."""
-    root = Path(output_dir)
-    if not root.is_dir():
-        return []
-    found = []
-    for p in root.iterdir():
-        if p.is_dir() and p.name.startswith(CHECKPOINT_PREFIX) and (p / STATE_FILE).is_file():
-            try:
-                found.append((int(p.name[len(CHECKPOINT_PREFIX):]), p))
-            except ValueError:
-                continue
-    return [p for _, p in sorted(found)]
-
-
-def _rng_state() -> dict[str, Any]:
-    import torch
-
-    state: dict[str, Any] = {"python": random.getstate(), "torch": torch.get_rng_state()}
-    try:
-        import numpy as np
-
-        state["numpy"] = np.random.get_state()
-    except ImportError:
-        pass
-    if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def _set_rng_state(state: dict[str, Any]) -> None:
-    import torch
-
-    random.setstate(state["python"])
-    torch.set_rng_state(state["torch"])
-    if "numpy" in state:
-        import numpy as np
-
-        np.random.set_state(state["numpy"])
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
-
-
-def save_checkpoint(output_dir: Path, step: int, model: Any, state: dict[str, Any], dist_info: Dist,
-                    keep: int) -> Path | None:
-    """Write ``checkpoint-STEP`` atomically (a temporary directory renamed into place), prune old ones."""
-    import torch
-
-    final = output_dir / f"{CHECKPOINT_PREFIX}{step}"
-    tmp = output_dir / f".{CHECKPOINT_PREFIX}{step}.tmp"
-    if dist_info.main:
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-    dist_info.barrier()
-    torch.save(_rng_state(), tmp / f"rng_state_{dist_info.rank}.pt")
-    dist_info.barrier()
-    if not dist_info.main:
-        dist_info.barrier()
-        return None
-    model.save_pretrained(str(tmp))
-    torch.save(state, tmp / STATE_FILE)
-    if final.exists():
-        shutil.rmtree(final)
-    os.replace(tmp, final)
-    if keep > 0:
-        for old in list_checkpoints(output_dir)[:-keep]:
-            shutil.rmtree(old, ignore_errors=True)
-    dist_info.barrier()
-    return final
-
-
 # ----------------------------------------------------------------------------------------- run
 
 
@@ -417,11 +220,6 @@ def _fmt_time(seconds: float) -> str:
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
-def _say(dist_info: Dist, *parts: Any) -> None:
-    if dist_info.main:
-        print(*parts, flush=True)
-
-
 def step_loss_weight(step: Any, weights: Sequence[float]) -> float:
     """The loss divisor of an optimizer step: the summed token weights (``Sample.loss_weight``, one
     per sample, computed once) of all its samples, every process's."""
@@ -448,7 +246,7 @@ def evaluate_loss(model: Any, samples: Sequence[Any], budget: int, packing: bool
             count += n
     if was_training:
         model.train()
-    total, count_f = _all_reduce_sum([total, float(count)], dist_info)
+    total, count_f = all_reduce_sum([total, float(count)], dist_info)
     return (total / count_f if count_f else float("nan")), int(count_f)
 
 
@@ -505,75 +303,23 @@ def token_rows_to_train(model: Any, fmt: Any, setting: str) -> tuple[list[Any], 
     return untrained, sorted(set(ids))
 
 
-def smoke_test(model: Any, fmt: Any, max_new_tokens: int = SMOKE_MAX_NEW_TOKENS,
-               call_threshold: float = 0.5) -> list[dict]:
-    """The four prompts of the original spec, answered greedily with the original tools offered
-    (the call decision as in eval, chat and serve: ``call_threshold``), each judged right or not
-    (:func:`fctune.data.seed.smoke_answer_is_right`)."""
-    from fctune.data.seed import SMOKE_PROMPTS, original_tools, smoke_answer_is_right
-    from fctune.generate import generate
-
-    tools = original_tools()
-    was_training = model.training
-    model.eval()
-    prompts = [fmt.prompt_ids([{"role": "user", "content": p}], tools) for p in SMOKE_PROMPTS]
-    gens = generate(model, fmt, prompts, max_new_tokens=max_new_tokens, batch_size=len(prompts), progress=False,
-                    call_threshold=call_threshold)
-    if was_training:
-        model.train()
-    results = []
-    for i, (prompt, g) in enumerate(zip(SMOKE_PROMPTS, gens)):
-        parsed = fmt.parse(g.text)
-        calls = [c.as_dict() for c in parsed.tool_calls]
-        results.append({"prompt": prompt, "output": g.text, "new_tokens": len(g.token_ids),
-                        "stopped": g.finish_reason == "stop", "calls": calls, "errors": parsed.errors,
-                        "right": smoke_answer_is_right(i, calls) and not parsed.errors})
-    return results
-
-
-def smoke_text(results: Sequence[dict], title: str, markdown: bool = True) -> str:
-    """The smoke answers as a report section (markdown) or as plain lines for the training log."""
-    from fctune.data.seed import SMOKE_EXPECTED
-
-    right = sum(r["right"] for r in results)
-    lines = [f"## {title}: {right} of {len(results)} right" if markdown else f"smoke test, {title}: {right} of {len(results)} right"]
-    for i, r in enumerate(results):
-        calls = "; ".join(f"{c['name']}({json.dumps(c['arguments'], ensure_ascii=False)})" for c in r["calls"]) or "none"
-        verdict = "right" if r["right"] else f"wrong (expected {SMOKE_EXPECTED[i]})"
-        if markdown:
-            lines += ["", f"### {i + 1}. {r['prompt']}", "", "```text", r["output"], "```", "",
-                      f"Parsed calls: {calls} — **{verdict}**"]
-            lines += [f"- parse error: {e}" for e in r["errors"]]
-            if not r["stopped"]:
-                lines.append(f"(no end of turn within {SMOKE_MAX_NEW_TOKENS} tokens)")
-        else:
-            lines.append(f"  {i + 1}. {r['prompt']} -> {r['output']!r}")
-            lines.append(f"     calls: {calls} — {verdict}" + "".join(f"; parse error: {e}" for e in r["errors"]))
-    return "\n".join(lines)
-
-
-def write_smoke_report(path: Path, before: Sequence[dict] | None, after: Sequence[dict]) -> None:
-    from fctune.data.seed import original_tools
-
-    tools = original_tools()
-    head = ["# Smoke test", "",
-            f"The four prompts of the original spec, greedy, at most {SMOKE_MAX_NEW_TOKENS} new tokens, with the "
-            f"{len(tools)} original tools offered ({', '.join(t['function']['name'] for t in tools)}).", ""]
-    parts = ([smoke_text(before, "Before training (base model)"), ""] if before is not None else [])
-    parts.append(smoke_text(after, "After training"))
-    path.write_text("\n".join(head + parts) + "\n", encoding="utf-8")
-
-
-def train(cfg: Config, resume: bool = False, packing: bool | None = None) -> dict[str, Any]:
+def train(cfg: Config, resume: bool = False, packing: bool | None = None,
+          log: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run one training job; returns the summary (also written to ``summary.json`` by rank 0).
 
-    ``packing``: ``None`` uses ``cfg.train.packing``; ``True`` packs samples padding-free.
+    ``packing``: ``None`` uses ``cfg.train.packing``; ``True`` packs samples padding-free. ``log``
+    receives the progress lines (rank 0 only; ``None``: silent).
     """
     wall_start = time.time()
     packing = cfg.train.packing if packing is None else packing
     dist_info, device = init_distributed(cfg.model.device)
+    say = log if (log is not None and dist_info.main) else (lambda _line: None)
     try:
-        return _train(cfg, resume, packing, dist_info, device, wall_start)
+        run = setup(cfg, resume, packing, dist_info, device, say)
+        progress = restore(run)
+        prepare_outputs(run, progress)
+        fit(run, progress)
+        return finish(run, progress, wall_start)
     finally:
         if dist_info.enabled:
             import torch.distributed as dist
@@ -582,86 +328,165 @@ def train(cfg: Config, resume: bool = False, packing: bool | None = None) -> dic
                 dist.destroy_process_group()
 
 
-def _train(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: str, wall_start: float) -> dict[str, Any]:
-    import torch
+# ------------------------------------------------------------------------------------- setup
 
-    from fctune.batching import EpochPlan, collate, plan_epoch
-    from fctune.formats import ChatFormat
-    from fctune.loss import trained_token_loss
-    from fctune.models import load_model, set_cpu_threads
 
-    tc = cfg.train
-    out_dir = Path(tc.output_dir)
-    if device == "cpu":
-        threads = tc.num_threads
-        if threads <= 0:
-            threads = max(1, set_cpu_threads(0) // dist_info.local_world_size)
-        set_cpu_threads(threads)
-    else:
-        threads = torch.get_num_threads()
+@dataclass
+class TrainData:
+    """The rendered training and validation data of a run."""
 
-    # ---- resume point
+    convs: list[tuple[int, dict]]
+    source: str
+    samples: list[Any]
+    skipped: list[dict]
+    valid_convs: list[tuple[int, dict]] = field(default_factory=list)
+    valid_samples: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class Run:
+    """Everything the loop needs, made once by :func:`setup`."""
+
+    cfg: Config
+    dist: Dist
+    device: str
+    threads: int
+    out_dir: Path
+    model: Any
+    tokenizer: Any
+    fmt: Any
+    data: TrainData
+    params: list[Any]
+    optimizer: Any
+    scheduler: Any
+    budget: int
+    packing: bool
+    samples_per_step: int
+    steps_per_epoch: int
+    total_steps: int
     ckpt: Path | None = None
     state: dict[str, Any] | None = None
-    if resume:
-        found = list_checkpoints(out_dir)
-        if found:
-            ckpt = found[-1]
-            state = torch.load(ckpt / STATE_FILE, map_location="cpu", weights_only=False)
-            _say(dist_info, f"resuming from {ckpt} (step {state['step']})")
-        else:
-            _say(dist_info, f"--resume: no checkpoint in {out_dir}; starting from the beginning")
+    """The trainer state of the checkpoint resumed from (``None``: a fresh run)."""
+    untrained: list[Any] = field(default_factory=list)
+    token_ids: list[int] = field(default_factory=list)
+    trainable_params: int = 0
+    total_params: int = 0
+    smoke_before: list[dict] | None = None
+    say: Callable[[str], None] = print
+    """Progress lines (rank 0; a no-op elsewhere)."""
+    log: Any = None
+    """The train_log.jsonl writer (:class:`_Log`)."""
 
-    # ---- model, format, data
+
+def setup(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: str, say: Callable[[str], None]) -> Run:
+    """Threads, resume point, model and format, data, the before-training smoke test, LoRA (with the
+    untrained token rows), batching and the optimizer: what :func:`fit` runs on."""
+    import torch
+
+    from fctune.models import load_model
+
+    tc, out_dir = cfg.train, Path(cfg.train.output_dir)
+    threads = setup_threads(cfg, device, dist_info)
+    ckpt, state = find_resume_point(out_dir, resume)
+    if resume:
+        say(f"resuming from {ckpt} (step {state['step']})" if state else
+            f"--resume: no checkpoint in {out_dir}; starting from the beginning")
     model, tokenizer = load_model(cfg.model.name_or_path, cfg.model.dtype, device)
+    from fctune.formats import ChatFormat
+
     fmt = ChatFormat(tokenizer, template=cfg.model.template, enable_thinking=cfg.model.enable_thinking)
     model.config.use_cache = False
+    data = setup_data(cfg, fmt, say)
+    smoke_before = None
+    if tc.smoke_test and dist_info.main and state is None:
+        smoke_before = _smoke_before(model, fmt, data)
+        say(smoke_text(smoke_before, "before training", markdown=False))
+    model, untrained, token_ids = setup_lora(cfg, model, fmt, device, say)
+    params = [p for p in model.parameters() if p.requires_grad]
+    broadcast_params(params, dist_info)
+    run = Run(cfg=cfg, dist=dist_info, device=device, threads=threads, out_dir=out_dir, model=model,
+              tokenizer=tokenizer, fmt=fmt, data=data, params=params, optimizer=None, scheduler=None, budget=0,
+              packing=packing, samples_per_step=tc.per_device_batch_size * tc.gradient_accumulation_steps * dist_info.world_size,
+              steps_per_epoch=0, total_steps=0, ckpt=ckpt, state=state, untrained=untrained, token_ids=token_ids,
+              trainable_params=sum(p.numel() for p in params), total_params=sum(p.numel() for p in model.parameters()),
+              smoke_before=smoke_before, say=say)
+    run.say(f"model {cfg.model.name_or_path} on {device} ({next(model.parameters()).dtype}), template "
+            f"{fmt.template_name}; trainable params: {run.trainable_params:,} / {run.total_params:,} "
+            f"({100 * run.trainable_params / run.total_params:.3f} %)")
+    setup_batching(run)
+    warmup_steps = math.ceil(tc.warmup_ratio * run.total_steps)
+    run.optimizer = torch.optim.AdamW(params, lr=tc.learning_rate, betas=(tc.adam_beta1, tc.adam_beta2),
+                                      weight_decay=tc.weight_decay)
+    run.scheduler = torch.optim.lr_scheduler.LambdaLR(run.optimizer, lr_lambda(tc.lr_scheduler, run.total_steps,
+                                                                               warmup_steps))
+    return run
+
+
+def setup_threads(cfg: Config, device: str, dist_info: Dist) -> int:
+    """torch's CPU threads: ``model.threads``, or the physical cores shared by this machine's processes."""
+    import torch
+
+    from fctune.models import set_cpu_threads
+
+    if device != "cpu":
+        return torch.get_num_threads()
+    threads = cfg.model.threads
+    if threads <= 0:
+        threads = max(1, set_cpu_threads(0) // dist_info.local_world_size)
+    set_cpu_threads(threads)
+    return threads
+
+
+def setup_data(cfg: Config, fmt: Any, say: Callable[[str], None]) -> TrainData:
+    """Training (with tool-list variants) and validation samples; samples over ``data.max_length``
+    are skipped and reported, never truncated."""
     convs, source = load_training_conversations(cfg.data.train_file)
     if cfg.data.tool_variants:
         from fctune.data.augment import tool_variants
 
-        convs = tool_variants(convs, cfg.data.tool_variants, cfg.data.max_distractors, tc.seed)
+        convs = tool_variants(convs, cfg.data.tool_variants, cfg.data.max_distractors, cfg.train.seed)
     share = cfg.train.prefix_sharing
     samples, skipped = render_samples(fmt, convs, cfg.data.max_length, source, share)
-    valid_samples: list[Any] = []
-    valid_skipped: list[dict] = []
+    data = TrainData(convs, source, samples, skipped)
     if cfg.data.valid_file:
-        vconvs, vsource = load_training_conversations(cfg.data.valid_file)
-        valid_samples, valid_skipped = render_samples(fmt, vconvs, cfg.data.max_length, vsource, share)
+        data.valid_convs, vsource = load_training_conversations(cfg.data.valid_file)
+        data.valid_samples, valid_skipped = render_samples(fmt, data.valid_convs, cfg.data.max_length, vsource, share)
+        if valid_skipped:
+            say(f"skipped {len(valid_skipped)} validation sample(s) over data.max_length")
     if not samples:
         raise DataError(source, 1, f"every sample is longer than data.max_length={cfg.data.max_length} tokens")
     if skipped:
         lines = ", ".join(f"{s['line']}(turn {s['turn']}, {s['tokens']} tok)" for s in skipped[:50])
         more = f" and {len(skipped) - 50} more" if len(skipped) > 50 else ""
-        _say(dist_info, f"skipped {len(skipped)} sample(s) over data.max_length={cfg.data.max_length} "
-                        f"(never truncated) at line(s): {lines}{more}")
-    if valid_skipped:
-        _say(dist_info, f"skipped {len(valid_skipped)} validation sample(s) over data.max_length")
+        say(f"skipped {len(skipped)} sample(s) over data.max_length={cfg.data.max_length} "
+            f"(never truncated) at line(s): {lines}{more}")
+    return data
 
-    smoke_before = None
-    if tc.smoke_test and dist_info.main and state is None:
-        from fctune.calibrate import preface_counts, prefaces_turn_decision_off
-        from fctune.generate import DEFAULT_CALL_THRESHOLD
 
-        # the base is asked under the rule the tuned model will be: off for data with text before calls
-        off = prefaces_turn_decision_off(*preface_counts([c for _, c in convs]))
-        before_threshold = 0.0 if off else DEFAULT_CALL_THRESHOLD
-        smoke_before = smoke_test(model, fmt, call_threshold=before_threshold)
-        _say(dist_info, smoke_text(smoke_before, "before training", markdown=False))
+def _smoke_before(model: Any, fmt: Any, data: TrainData) -> list[dict]:
+    """The smoke test on the base model, under the call rule the tuned model will have: off for data
+    with text before calls (:func:`fctune.calibrate.prefaces_turn_decision_off`)."""
+    from fctune.calibrate import preface_counts, prefaces_turn_decision_off
+    from fctune.generate import DEFAULT_CALL_THRESHOLD
 
-    # ---- special-token rows the model never learned (fctune.token_rows)
+    off = prefaces_turn_decision_off(*preface_counts([c for _, c in data.convs]))
+    return smoke_test(model, fmt, call_threshold=0.0 if off else DEFAULT_CALL_THRESHOLD)
+
+
+def setup_lora(cfg: Config, model: Any, fmt: Any, device: str, say: Callable[[str], None]) -> tuple[Any, list[Any], list[int]]:
+    """The PEFT model: LoRA on ``lora.target_modules`` plus the rows of special tokens the model never
+    learned (:mod:`fctune.token_rows`); the fused CPU forward; gradient checkpointing when asked."""
+    import torch
+    from peft import LoraConfig as PeftLoraConfig
+    from peft import get_peft_model
+
     untrained, token_ids = token_rows_to_train(model, fmt, cfg.lora.trainable_tokens)
     if untrained or token_ids:
-        _say(dist_info, describe_token_rows(untrained) + (f"; training rows {token_ids} (lora.trainable_tokens="
-                                                          f"{cfg.lora.trainable_tokens})" if token_ids else
-                                                          "; not trained (lora.trainable_tokens=off)"))
-
-    # ---- LoRA
-    from peft import LoraConfig as PeftLoraConfig
-    from peft import get_peft_model, set_peft_model_state_dict
-
-    torch.manual_seed(tc.seed)
-    random.seed(tc.seed)
+        say(describe_token_rows(untrained) + (f"; training rows {token_ids} (lora.trainable_tokens="
+                                              f"{cfg.lora.trainable_tokens})" if token_ids else
+                                              "; not trained (lora.trainable_tokens=off)"))
+    torch.manual_seed(cfg.train.seed)
+    random.seed(cfg.train.seed)
     lora = PeftLoraConfig(r=cfg.lora.r, lora_alpha=cfg.lora.alpha, lora_dropout=cfg.lora.dropout,
                           target_modules=list(cfg.lora.target_modules),
                           modules_to_save=list(cfg.lora.modules_to_save) or None, task_type="CAUSAL_LM",
@@ -670,269 +495,336 @@ def _train(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: st
     if device == "cpu":
         from fctune.fast_lora import use_fast_lora
 
-        fused = use_fast_lora(model)
-        _say(dist_info, f"fused CPU LoRA forward on {fused} layer(s) (fctune.fast_lora)")
-    if tc.gradient_checkpointing:
+        say(f"fused CPU LoRA forward on {use_fast_lora(model)} layer(s) (fctune.fast_lora)")
+    if cfg.train.gradient_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
-    params = [p for p in model.parameters() if p.requires_grad]
-    trainable = sum(p.numel() for p in params)
-    total_params = sum(p.numel() for p in model.parameters())
-    _broadcast_params(params, dist_info)
-    _say(dist_info, f"model {cfg.model.name_or_path} on {device} ({next(model.parameters()).dtype}), "
-                    f"template {fmt.template_name}; trainable params: {trainable:,} / {total_params:,} "
-                    f"({100 * trainable / total_params:.3f} %)")
+    return model, untrained, token_ids
 
-    # ---- batching
-    lengths = [len(s) for s in samples]
-    trained = [s.trained_tokens for s in samples]
-    loss_weights = [s.loss_weight(tc.decision_weight) for s in samples]
-    samples_per_step = tc.per_device_batch_size * tc.gradient_accumulation_steps * dist_info.world_size
-    dtype_bytes = next(model.parameters()).element_size()
+
+def setup_batching(run: Run) -> None:
+    """The token budget of a micro-batch (the checkpoint's when resuming: same plan), steps per epoch
+    and in all; a resumed run must have the same batch settings and samples."""
+    tc, state = run.cfg.train, run.state
+    samples = run.data.samples
     if state is not None:
-        budget = int(state["token_budget"])
-        packing = bool(state["packing"])
-        if state["samples_per_step"] != samples_per_step or len(state["plan"]["steps"][0][0]) != dist_info.world_size:
-            raise FctuneError(f"--resume: {ckpt} was made with {state['samples_per_step']} samples per step over "
+        run.budget, run.packing = int(state["token_budget"]), bool(state["packing"])
+        if state["samples_per_step"] != run.samples_per_step or len(state["plan"]["steps"][0][0]) != run.dist.world_size:
+            raise FctuneError(f"--resume: {run.ckpt} was made with {state['samples_per_step']} samples per step over "
                               f"{len(state['plan']['steps'][0][0])} process(es); resume with the same batch settings "
                               "and number of processes")
         if state["data_fingerprint"] != data_fingerprint(samples):
-            raise FctuneError(f"--resume: the training samples differ from those of {ckpt} "
+            raise FctuneError(f"--resume: the training samples differ from those of {run.ckpt} "
                               "(data, model, template or max_length changed); start a new run instead")
     elif tc.token_budget > 0:
-        budget = tc.token_budget
+        run.budget = tc.token_budget
     else:
-        budget = auto_token_budget(model.config, device, dtype_bytes, dist_info.local_world_size,
-                                   tc.gradient_checkpointing)
-    steps_per_epoch = math.ceil(len(samples) / samples_per_step)
-    total_steps = tc.max_steps if tc.max_steps > 0 else math.ceil(tc.num_epochs * steps_per_epoch)
-    warmup_steps = math.ceil(tc.warmup_ratio * total_steps)
-    unit = "one per conversation, turns sharing prefixes" if share else "one per assistant turn"
-    _say(dist_info, f"{len(samples)} samples ({unit}) from {len(convs)} conversations of {source}"
-                    f"{f' (with {cfg.data.tool_variants} tool-list variant(s) of each)' if cfg.data.tool_variants else ''}; "
-                    f"{samples_per_step} samples per optimizer step, {steps_per_epoch} steps per epoch, "
-                    f"{total_steps} steps; micro-batches up to {budget} tokens "
-                    f"({'packed' if packing else 'padded to the longest of each'}); "
-                    f"{dist_info.world_size} process(es), {threads} thread(s) each")
+        run.budget = auto_token_budget(run.model.config, run.device, next(run.model.parameters()).element_size(),
+                                       run.dist.local_world_size, tc.gradient_checkpointing)
+    run.steps_per_epoch = math.ceil(len(samples) / run.samples_per_step)
+    run.total_steps = tc.max_steps if tc.max_steps > 0 else math.ceil(tc.num_epochs * run.steps_per_epoch)
+    unit = "one per conversation, turns sharing prefixes" if tc.prefix_sharing else "one per assistant turn"
+    variants = run.cfg.data.tool_variants
+    run.say(f"{len(samples)} samples ({unit}) from {len(run.data.convs)} conversations of {run.data.source}"
+            f"{f' (with {variants} tool-list variant(s) of each)' if variants else ''}; "
+            f"{run.samples_per_step} samples per optimizer step, {run.steps_per_epoch} steps per epoch, "
+            f"{run.total_steps} steps; micro-batches up to {run.budget} tokens "
+            f"({'packed' if run.packing else 'padded to the longest of each'}); "
+            f"{run.dist.world_size} process(es), {run.threads} thread(s) each")
 
-    # ---- optimizer, schedule
-    optimizer = torch.optim.AdamW(params, lr=tc.learning_rate, betas=(tc.adam_beta1, tc.adam_beta2),
-                                  weight_decay=tc.weight_decay)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(tc.lr_scheduler, total_steps, warmup_steps))
 
-    step = 0
-    epoch = 0
-    step_in_epoch = 0
-    elapsed_before = 0.0
-    tokens_total = 0
-    trained_total = 0
-    plan: EpochPlan | None = None
-    if state is not None:
-        assert ckpt is not None
-        from safetensors.torch import load_file
+# ----------------------------------------------------------------------------------- restore
 
-        weights = load_file(str(ckpt / "adapter_model.safetensors"), device=str(device))
-        result = set_peft_model_state_dict(model, weights)
-        if getattr(result, "unexpected_keys", None):
-            raise FctuneError(f"{ckpt}: adapter weights do not fit the model ({result.unexpected_keys[:3]} ...)")
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        step, epoch, step_in_epoch = state["step"], state["epoch"], state["step_in_epoch"]
-        elapsed_before = state["elapsed"]
-        tokens_total, trained_total = state["tokens"], state["trained_tokens"]
-        plan = EpochPlan.from_state(state["plan"])
-        rng_file = ckpt / f"rng_state_{dist_info.rank}.pt"
-        if rng_file.exists():
-            _set_rng_state(torch.load(rng_file, map_location="cpu", weights_only=False))
-    else:
-        torch.manual_seed(tc.seed + dist_info.rank)  # dropout differs between processes
 
-    # ---- outputs
-    if dist_info.main:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        if state is None:
-            for old in list_checkpoints(out_dir):
+@dataclass
+class Progress:
+    """Where the loop is, what it has counted, and the last validation."""
+
+    step: int = 0
+    epoch: int = 0
+    step_in_epoch: int = 0
+    elapsed_before: float = 0.0
+    """Training seconds of the run before a resume."""
+    tokens: int = 0
+    trained_tokens: int = 0
+    plan: Any = None
+    loss: float = float("nan")
+    valid_loss: float | None = None
+    last_valid_step: int = -1
+    started: float = field(default_factory=time.time)
+    """When this process's loop started (wall clock)."""
+
+    def epoch_progress(self) -> float:
+        return self.epoch + (self.step_in_epoch / max(1, len(self.plan.steps)) if self.plan is not None else 0.0)
+
+    def elapsed(self) -> float:
+        return self.elapsed_before + time.time() - self.started
+
+
+def restore(run: Run) -> Progress:
+    """The loop's starting point: the checkpoint's weights, optimizer, schedule, plan and random
+    state when resuming; else a fresh start (dropout seeded per process)."""
+    import torch
+
+    from fctune.batching import EpochPlan
+
+    state = run.state
+    if state is None:
+        torch.manual_seed(run.cfg.train.seed + run.dist.rank)  # dropout differs between processes
+        return Progress()
+    assert run.ckpt is not None
+    restore_weights(run.model, run.ckpt, run.device, run.dist.rank)
+    run.optimizer.load_state_dict(state["optimizer"])
+    run.scheduler.load_state_dict(state["scheduler"])
+    return Progress(step=state["step"], epoch=state["epoch"], step_in_epoch=state["step_in_epoch"],
+                    elapsed_before=state["elapsed"], tokens=state["tokens"], trained_tokens=state["trained_tokens"],
+                    plan=EpochPlan.from_state(state["plan"]))
+
+
+def prepare_outputs(run: Run, progress: Progress) -> None:
+    """The output directory (rank 0): a fresh run drops old checkpoints and any stale call threshold;
+    the resolved config is saved; the training log is started (or cut back to the resumed step)."""
+    if run.dist.main:
+        run.out_dir.mkdir(parents=True, exist_ok=True)
+        if run.state is None:
+            for old in list_checkpoints(run.out_dir):
                 shutil.rmtree(old, ignore_errors=True)
             from fctune.calibrate import FILE as THRESHOLD_FILE
 
-            (out_dir / THRESHOLD_FILE).unlink(missing_ok=True)  # a new run's threshold, or none, never a stale one
+            (run.out_dir / THRESHOLD_FILE).unlink(missing_ok=True)  # a new run's threshold, or none, never a stale one
         import copy
 
-        resolved = copy.deepcopy(cfg)
-        resolved.train.token_budget = budget
-        dump_yaml(resolved, out_dir / "fctune_config.yaml")
-    log = _Log(out_dir / "train_log.jsonl", dist_info.main)
-    log.start(step if state is not None else None)
+        resolved = copy.deepcopy(run.cfg)
+        resolved.train.token_budget = run.budget
+        dump_yaml(resolved, run.out_dir / "fctune_config.yaml")
+    run.log = _Log(run.out_dir / "train_log.jsonl", run.dist.main)
+    run.log.start(progress.step if run.state is not None else None)
 
-    # ---- loop
-    model.train()
-    pad_id = tokenizer.pad_token_id
-    tty = dist_info.main and sys.stderr.isatty()
-    bar = None
-    if tty:
-        from tqdm.auto import tqdm
 
-        bar = tqdm(total=total_steps, initial=step, unit="step", dynamic_ncols=True, desc="train")
-    loop_start = time.time()
+# --------------------------------------------------------------------------------------- fit
+
+
+def fit(run: Run, progress: Progress) -> None:
+    """The optimizer steps: epochs of seeded plans, each step's micro-batches, logging, validation
+    and checkpoints."""
+    from fctune.batching import plan_epoch
+
+    tc = run.cfg.train
+    lengths = [len(s) for s in run.data.samples]
+    trained = [s.trained_tokens for s in run.data.samples]
+    loss_weights = [s.loss_weight(tc.decision_weight) for s in run.data.samples]
+    run.model.train()
+    bar = _progress_bar(run, progress.step)
+    progress.started = time.time()
     interval = {"loss": 0.0, "weight": 0.0, "tokens": 0, "t": time.time()}
-    last_valid_step = -1
-    valid_loss = None
-    loss_value = float("nan")
-    done = step >= total_steps
-
-    def run_validation() -> None:
-        nonlocal valid_loss, last_valid_step
-        if not valid_samples or last_valid_step == step or tc.eval_steps < 0:
-            return
-        valid_loss, vcount = evaluate_loss(model, valid_samples, budget, packing, pad_id, device, dist_info)
-        last_valid_step = step
-        rec = {"step": step, "epoch": round(epoch_progress(), 4), "valid_loss": valid_loss, "valid_tokens": vcount,
-               "elapsed": round(elapsed_before + time.time() - loop_start, 3)}
-        log.write(rec)
-        msg = f"step {step}: validation loss {valid_loss:.4f} over {vcount} trained tokens"
-        if bar is not None:
-            bar.write(msg)
-        else:
-            _say(dist_info, msg)
-
-    def epoch_progress() -> float:
-        return epoch + (step_in_epoch / max(1, len(plan.steps)) if plan is not None else 0.0)
-
-    while not done:
-        if plan is None or plan.epoch != epoch:
-            plan = plan_epoch(lengths, trained, samples_per_step, budget, tc.seed, epoch, dist_info.world_size, packing)
-        while step_in_epoch < len(plan.steps) and step < total_steps:
-            current = plan.steps[step_in_epoch]
+    while progress.step < run.total_steps:
+        if progress.plan is None or progress.plan.epoch != progress.epoch:
+            progress.plan = plan_epoch(lengths, trained, run.samples_per_step, run.budget, tc.seed, progress.epoch,
+                                       run.dist.world_size, run.packing)
+        while progress.step_in_epoch < len(progress.plan.steps) and progress.step < run.total_steps:
+            current = progress.plan.steps[progress.step_in_epoch]
             divisor = step_loss_weight(current, loss_weights)
-            lr = scheduler.get_last_lr()[0]
-            loss_acc, my_tokens = torch.zeros((), dtype=torch.float32, device=device), 0
-            for mb in current.for_rank(dist_info.rank):
-                batch = collate([samples[i] for i in mb], packing, pad_id, device, tc.decision_weight)
-                loss, _n = trained_token_loss(model, batch)
-                (loss / divisor).backward()
-                loss_acc += loss.detach()
-                my_tokens += batch["tokens"]
-            _all_reduce_grads(params, dist_info)
-            loss_sum, step_tokens = _all_reduce_sum([float(loss_acc), float(my_tokens)], dist_info)
-            if tc.max_grad_norm > 0:
-                torch.nn.utils.clip_grad_norm_(params, tc.max_grad_norm)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
-            step += 1
-            step_in_epoch += 1
-            loss_value = loss_sum / divisor
-            tokens_total += int(step_tokens)
-            trained_total += current.trained_tokens
+            lr = run.scheduler.get_last_lr()[0]
+            loss_sum, step_tokens = optimizer_step(run, current, divisor)
+            progress.step += 1
+            progress.step_in_epoch += 1
+            progress.loss = loss_sum / divisor
+            progress.tokens += int(step_tokens)
+            progress.trained_tokens += current.trained_tokens
             interval["loss"] += loss_sum
             interval["weight"] += divisor
             interval["tokens"] += int(step_tokens)
-            if step % max(1, tc.logging_steps) == 0 or step == total_steps:
-                now = time.time()
-                rate = interval["tokens"] / max(1e-9, now - interval["t"])
-                elapsed = elapsed_before + now - loop_start
-                rec = {"step": step, "epoch": round(epoch_progress(), 4),
-                       "loss": interval["loss"] / max(1e-9, interval["weight"]), "lr": lr,
-                       "tokens": tokens_total, "trained_tokens": trained_total,
-                       "tokens_per_s": round(rate, 1), "elapsed": round(elapsed, 3)}
-                log.write(rec)
-                eta = (now - loop_start) / max(1, step - (state["step"] if state else 0)) * (total_steps - step)
-                if bar is not None:
-                    bar.set_postfix(loss=f"{rec['loss']:.4f}", lr=f"{lr:.2e}", tok_s=f"{rate:.0f}", refresh=False)
-                else:
-                    _say(dist_info, f"step {step}/{total_steps} epoch {rec['epoch']:.2f} loss {rec['loss']:.4f} "
-                                    f"lr {lr:.2e} {rate:.0f} tok/s eta {_fmt_time(eta)}")
-                interval = {"loss": 0.0, "weight": 0.0, "tokens": 0, "t": now}
+            if progress.step % max(1, tc.logging_steps) == 0 or progress.step == run.total_steps:
+                _log_step(run, progress, interval, lr, bar)
+                interval = {"loss": 0.0, "weight": 0.0, "tokens": 0, "t": time.time()}
             if bar is not None:
                 bar.update(1)
-            if tc.eval_steps > 0 and step % tc.eval_steps == 0:
-                run_validation()
-            if tc.save_steps > 0 and step % tc.save_steps == 0 and step < total_steps:
-                ckpt_state = {
-                    "step": step, "epoch": epoch, "step_in_epoch": step_in_epoch,
-                    "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                    "plan": plan.to_state(), "token_budget": budget, "packing": packing,
-                    "data_fingerprint": data_fingerprint(samples), "samples_per_step": samples_per_step,
-                    "elapsed": elapsed_before + time.time() - loop_start,
-                    "tokens": tokens_total, "trained_tokens": trained_total,
-                }
-                save_checkpoint(out_dir, step, model, ckpt_state, dist_info, tc.save_total_limit)
-        if step_in_epoch >= len(plan.steps):
+            if tc.eval_steps > 0 and progress.step % tc.eval_steps == 0:
+                validate(run, progress, bar)
+            if tc.save_steps > 0 and progress.step % tc.save_steps == 0 and progress.step < run.total_steps:
+                _checkpoint(run, progress)
+        if progress.step_in_epoch >= len(progress.plan.steps):
             if tc.eval_steps == 0:
-                run_validation()
-            epoch += 1
-            step_in_epoch = 0
-        done = step >= total_steps
+                validate(run, progress, bar)
+            progress.epoch += 1
+            progress.step_in_epoch = 0
     if bar is not None:
         bar.close()
-    run_validation()
-    train_time = elapsed_before + time.time() - loop_start
+    validate(run, progress, None)
 
-    # ---- outputs (rank 0)
+
+def optimizer_step(run: Run, current: Any, divisor: float) -> tuple[float, float]:
+    """One optimizer step over this process's micro-batches of ``current`` (gradients summed over
+    processes, clipped); returns (the step's summed loss, its tokens), all processes'."""
+    import torch
+
+    from fctune.batching import collate
+    from fctune.loss import trained_token_loss
+
+    tc = run.cfg.train
+    loss_acc, my_tokens = torch.zeros((), dtype=torch.float32, device=run.device), 0
+    for mb in current.for_rank(run.dist.rank):
+        batch = collate([run.data.samples[i] for i in mb], run.packing, run.tokenizer.pad_token_id, run.device,
+                        tc.decision_weight)
+        loss, _n = trained_token_loss(run.model, batch)
+        (loss / divisor).backward()
+        loss_acc += loss.detach()
+        my_tokens += batch["tokens"]
+    all_reduce_grads(run.params, run.dist)
+    loss_sum, step_tokens = all_reduce_sum([float(loss_acc), float(my_tokens)], run.dist)
+    if tc.max_grad_norm > 0:
+        torch.nn.utils.clip_grad_norm_(run.params, tc.max_grad_norm)
+    run.optimizer.step()
+    run.scheduler.step()
+    run.optimizer.zero_grad(set_to_none=True)
+    return loss_sum, step_tokens
+
+
+def _progress_bar(run: Run, initial: int) -> Any:
+    """A tqdm bar on a terminal (rank 0), else ``None`` (one log line per logged step)."""
+    if not (run.dist.main and sys.stderr.isatty()):
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=run.total_steps, initial=initial, unit="step", dynamic_ncols=True, desc="train")
+
+
+def _log_step(run: Run, progress: Progress, interval: dict[str, float], lr: float, bar: Any) -> None:
+    now = time.time()
+    rate = interval["tokens"] / max(1e-9, now - interval["t"])
+    rec = {"step": progress.step, "epoch": round(progress.epoch_progress(), 4),
+           "loss": interval["loss"] / max(1e-9, interval["weight"]), "lr": lr,
+           "tokens": progress.tokens, "trained_tokens": progress.trained_tokens,
+           "tokens_per_s": round(rate, 1), "elapsed": round(progress.elapsed(), 3)}
+    run.log.write(rec)
+    done_here = progress.step - (run.state["step"] if run.state else 0)
+    eta = (now - progress.started) / max(1, done_here) * (run.total_steps - progress.step)
+    if bar is not None:
+        bar.set_postfix(loss=f"{rec['loss']:.4f}", lr=f"{lr:.2e}", tok_s=f"{rate:.0f}", refresh=False)
+    else:
+        run.say(f"step {progress.step}/{run.total_steps} epoch {rec['epoch']:.2f} loss {rec['loss']:.4f} "
+                f"lr {lr:.2e} {rate:.0f} tok/s eta {_fmt_time(eta)}")
+
+
+def validate(run: Run, progress: Progress, bar: Any) -> None:
+    """Validation loss (once per step at most; ``train.eval_steps=-1``: never)."""
+    if not run.data.valid_samples or progress.last_valid_step == progress.step or run.cfg.train.eval_steps < 0:
+        return
+    progress.valid_loss, vcount = evaluate_loss(run.model, run.data.valid_samples, run.budget, run.packing,
+                                                run.tokenizer.pad_token_id, run.device, run.dist)
+    progress.last_valid_step = progress.step
+    run.log.write({"step": progress.step, "epoch": round(progress.epoch_progress(), 4),
+                   "valid_loss": progress.valid_loss, "valid_tokens": vcount, "elapsed": round(progress.elapsed(), 3)})
+    msg = f"step {progress.step}: validation loss {progress.valid_loss:.4f} over {vcount} trained tokens"
+    if bar is not None:
+        bar.write(msg)
+    else:
+        run.say(msg)
+
+
+def _checkpoint(run: Run, progress: Progress) -> None:
+    state = {
+        "step": progress.step, "epoch": progress.epoch, "step_in_epoch": progress.step_in_epoch,
+        "optimizer": run.optimizer.state_dict(), "scheduler": run.scheduler.state_dict(),
+        "plan": progress.plan.to_state(), "token_budget": run.budget, "packing": run.packing,
+        "data_fingerprint": data_fingerprint(run.data.samples), "samples_per_step": run.samples_per_step,
+        "elapsed": progress.elapsed(), "tokens": progress.tokens, "trained_tokens": progress.trained_tokens,
+    }
+    save_checkpoint(run.out_dir, progress.step, run.model, state, run.dist, run.cfg.train.save_total_limit)
+
+
+# ------------------------------------------------------------------------------------ finish
+
+
+def finish(run: Run, progress: Progress, wall_start: float) -> dict[str, Any]:
+    """Rank 0: the adapter and tokenizer, the loss plot, the call decision, the summary and the
+    after-training smoke test. Returns the summary (empty on other ranks)."""
     summary: dict[str, Any] = {}
-    if dist_info.main:
-        model.save_pretrained(str(out_dir))
-        tokenizer.save_pretrained(str(out_dir))
-        plot_loss(log.records, out_dir / "loss.png")
+    if run.dist.main:
+        train_time = progress.elapsed()
+        run.model.save_pretrained(str(run.out_dir))
+        run.tokenizer.save_pretrained(str(run.out_dir))
+        plot_loss(run.log.records, run.out_dir / "loss.png")
         from fctune.token_rows import fold_token_rows
 
-        fold_token_rows(model)  # calibration and the smoke test then skip PEFT's per-call matrix copy
-        from fctune.calibrate import calibrate, decision_off_for_prefaces
-
-        calibration = decision_off_for_prefaces([c for _, c in convs], out_dir)
-        if calibration is not None:
-            _say(dist_info, f"call decision off (call_threshold.json: 0, plain greedy): {calibration['reason']}")
-        elif cfg.data.valid_file:
-            calibration = calibrate(model, fmt, [c for _, c in vconvs], cfg.data.max_length, out_dir, tc.min_silence)
-            if calibration:
-                c = calibration
-                floor = (f"; the silence floor {c['min_silence']} moved it from {c['threshold_without_floor']:.4g} "
-                         f"(balanced accuracy {c['balanced_accuracy_without_floor']:.3f})") if c["floor_binds"] else ""
-                if not c["floor_met"]:
-                    floor += f"; warning: no threshold keeps {c['min_silence']:.0%} of the no-call turns silent"
-                if c["call_recall"] < 0.2:
-                    floor += (f"; warning: only {c['call_recall']:.0%} of the validation calls are made at this threshold "
-                              "(the model separates calls from replies poorly: train longer, or lower train.min_silence)")
-                _say(dist_info, f"call threshold {c['call_threshold']:.4g} on the validation turns: calls {c['call_recall']:.0%}, "
-                                f"silence {c['silence']:.0%}, balanced accuracy {c['balanced_accuracy']:.3f} "
-                                f"(at 0.5: {c['balanced_accuracy_at_0.5']:.3f}){floor}; saved to call_threshold.json")
-        skipped_lines = sorted({s["line"] for s in skipped})
-        summary = {
-            "model": cfg.model.name_or_path, "device": device, "dtype": str(next(model.parameters()).dtype).replace("torch.", ""),
-            "template": fmt.template_name, "processes": dist_info.world_size, "threads": threads,
-            "steps": step, "epochs": round(step / max(1, steps_per_epoch), 4),
-            "conversations": len(convs), "samples": len(samples), "samples_per_step": samples_per_step,
-            "skipped": {"count": len(skipped), "lines": skipped_lines, "samples": skipped},
-            "token_budget": budget, "packing": packing, "prefix_sharing": share,
-            "decision_weight": tc.decision_weight,
-            "tokens": tokens_total, "trained_tokens": trained_total,
-            "tokens_per_s": round(tokens_total / max(1e-9, train_time), 1),
-            "trained_tokens_per_s": round(trained_total / max(1e-9, train_time), 1),
-            "train_time_s": round(train_time, 2),
-            "wall_time_s": round(time.time() - wall_start, 2),
-            "peak_memory_mb": round(_peak_memory_mb(device), 1),
-            "peak_memory_kind": "cuda max_memory_allocated" if device.startswith("cuda") else "process peak RSS",
-            "trainable_params": trainable, "total_params": total_params,
-            "untrained_token_rows": [r.as_dict() for r in untrained], "trained_token_rows": token_ids,
-            "final_loss": loss_value, "valid_loss": valid_loss,
-            "resumed_from_step": state["step"] if state else None,
-            "call_threshold": calibration,
-        }
-        if tc.smoke_test:
-            t0 = time.time()
-            from fctune.calibrate import resolve_threshold
-
-            threshold = resolve_threshold(cfg.eval.call_threshold, out_dir)  # negative: the calibrated one
-            results = smoke_test(model, fmt, call_threshold=threshold)
-            write_smoke_report(out_dir / "smoke_test.md", smoke_before, results)
-            _say(dist_info, smoke_text(results, "after training", markdown=False))
-            summary["smoke_test"] = {"prompts": len(results), "with_calls": sum(bool(r["calls"]) for r in results),
-                                     "right": sum(r["right"] for r in results),
-                                     "right_before": None if smoke_before is None else sum(r["right"] for r in smoke_before),
-                                     "call_threshold": threshold, "seconds": round(time.time() - t0, 2)}
+        fold_token_rows(run.model)  # calibration and the smoke test then skip PEFT's per-call matrix copy
+        calibration = decide_calls(run)
+        summary = _summary(run, progress, train_time, wall_start, calibration)
+        if run.cfg.train.smoke_test:
+            summary["smoke_test"] = _smoke_after(run)
         summary["wall_time_s"] = round(time.time() - wall_start, 2)
-        (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        _say(dist_info, f"done: {step} steps, loss {loss_value:.4f}"
-                        + (f", validation loss {valid_loss:.4f}" if valid_loss is not None else "")
-                        + f", {summary['tokens_per_s']:.0f} tok/s, {train_time:.1f}s training; wrote {out_dir}")
-    dist_info.barrier()
+        (run.out_dir / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
+                                                  encoding="utf-8")
+        run.say(f"done: {progress.step} steps, loss {progress.loss:.4f}"
+                + (f", validation loss {progress.valid_loss:.4f}" if progress.valid_loss is not None else "")
+                + f", {summary['tokens_per_s']:.0f} tok/s, {train_time:.1f}s training; wrote {run.out_dir}")
+    run.dist.barrier()
     return summary
+
+
+def decide_calls(run: Run) -> dict | None:
+    """The call decision saved beside the adapter: off for data with text before calls, else the
+    threshold calibrated on the validation conversations (:mod:`fctune.calibrate`)."""
+    from fctune.calibrate import calibrate, decision_off_for_prefaces
+
+    calibration = decision_off_for_prefaces([c for _, c in run.data.convs], run.out_dir)
+    if calibration is not None:
+        run.say(f"call decision off (call_threshold.json: 0, plain greedy): {calibration['reason']}")
+        return calibration
+    if not run.cfg.data.valid_file:
+        return None
+    c = calibrate(run.model, run.fmt, [conv for _, conv in run.data.valid_convs], run.cfg.data.max_length, run.out_dir,
+                  run.cfg.train.min_silence)
+    if c:
+        floor = (f"; the silence floor {c['min_silence']} moved it from {c['threshold_without_floor']:.4g} "
+                 f"(balanced accuracy {c['balanced_accuracy_without_floor']:.3f})") if c["floor_binds"] else ""
+        if not c["floor_met"]:
+            floor += f"; warning: no threshold keeps {c['min_silence']:.0%} of the no-call turns silent"
+        if c["call_recall"] < 0.2:
+            floor += (f"; warning: only {c['call_recall']:.0%} of the validation calls are made at this threshold "
+                      "(the model separates calls from replies poorly: train longer, or lower train.min_silence)")
+        run.say(f"call threshold {c['call_threshold']:.4g} on the validation turns: calls {c['call_recall']:.0%}, "
+                f"silence {c['silence']:.0%}, balanced accuracy {c['balanced_accuracy']:.3f} "
+                f"(at 0.5: {c['balanced_accuracy_at_0.5']:.3f}){floor}; saved to call_threshold.json")
+    return c
+
+
+def _summary(run: Run, progress: Progress, train_time: float, wall_start: float, calibration: dict | None) -> dict:
+    tc, skipped = run.cfg.train, run.data.skipped
+    return {
+        "model": run.cfg.model.name_or_path, "device": run.device,
+        "dtype": str(next(run.model.parameters()).dtype).replace("torch.", ""),
+        "template": run.fmt.template_name, "processes": run.dist.world_size, "threads": run.threads,
+        "steps": progress.step, "epochs": round(progress.step / max(1, run.steps_per_epoch), 4),
+        "conversations": len(run.data.convs), "samples": len(run.data.samples), "samples_per_step": run.samples_per_step,
+        "skipped": {"count": len(skipped), "lines": sorted({s["line"] for s in skipped}), "samples": skipped},
+        "token_budget": run.budget, "packing": run.packing, "prefix_sharing": tc.prefix_sharing,
+        "decision_weight": tc.decision_weight,
+        "tokens": progress.tokens, "trained_tokens": progress.trained_tokens,
+        "tokens_per_s": round(progress.tokens / max(1e-9, train_time), 1),
+        "trained_tokens_per_s": round(progress.trained_tokens / max(1e-9, train_time), 1),
+        "train_time_s": round(train_time, 2),
+        "wall_time_s": round(time.time() - wall_start, 2),
+        "peak_memory_mb": round(_peak_memory_mb(run.device), 1),
+        "peak_memory_kind": "cuda max_memory_allocated" if run.device.startswith("cuda") else "process peak RSS",
+        "trainable_params": run.trainable_params, "total_params": run.total_params,
+        "untrained_token_rows": [r.as_dict() for r in run.untrained], "trained_token_rows": run.token_ids,
+        "final_loss": progress.loss, "valid_loss": progress.valid_loss,
+        "resumed_from_step": run.state["step"] if run.state else None,
+        "call_threshold": calibration,
+    }
+
+
+def _smoke_after(run: Run) -> dict:
+    """The smoke test on the tuned model under its saved call decision; writes smoke_test.md."""
+    from fctune.calibrate import resolve_threshold
+
+    t0 = time.time()
+    threshold = resolve_threshold(run.cfg.eval.call_threshold, run.out_dir)  # negative: the calibrated one
+    results = smoke_test(run.model, run.fmt, call_threshold=threshold)
+    write_smoke_report(run.out_dir / "smoke_test.md", run.smoke_before, results)
+    run.say(smoke_text(results, "after training", markdown=False))
+    before = run.smoke_before
+    return {"prompts": len(results), "with_calls": sum(bool(r["calls"]) for r in results),
+            "right": sum(r["right"] for r in results),
+            "right_before": None if before is None else sum(r["right"] for r in before),
+            "call_threshold": threshold, "seconds": round(time.time() - t0, 2)}

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from fctune.data.convert import convert_file, parse_call_text, python_type_schema, xlam_parameters
-from fctune.data.schema import load_conversations
+from fctune.data.io import load_conversations
 from fctune.data.validate import validate_file
+from tests.helpers import run_fctune
 
 
 def _jsonl(path, rows):
@@ -350,7 +349,7 @@ def test_seed_text_jsonl(tmp_path):
     assert _calls(convs[0]) == [{"name": "web_search", "arguments": {"query": "人工智能的最新发展"}}]
     assert [e.line for e in errors] == [2, 3]
     assert "assistant turn before any user turn" in errors[0].reason
-    assert errors[1].reason == "cannot parse tool call 'not a call'"
+    assert errors[1].reason == "assistant turn: <tool_call> holds neither JSON nor name({...}): 'not a call'"  # the format's parser
 
 
 def test_parse_call_text():
@@ -365,17 +364,14 @@ def test_parse_call_text():
 def test_convert_cli_exit_status_and_summary(tmp_path):
     src = _jsonl(tmp_path / "in.jsonl", [OPENAI_OK, OPENAI_LEGACY])
     out = tmp_path / "o.jsonl"
-    proc = subprocess.run([sys.executable, "-m", "fctune", "data", "convert", "--from", "openai", str(src),
-                           "--out", str(out)], capture_output=True, text=True, timeout=120)
+    proc = run_fctune("data", "convert", "--from", "openai", str(src), "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     assert "converted 2, skipped 0" in proc.stdout
     _jsonl(src, [OPENAI_OK, "not json", OPENAI_LEGACY])
-    proc = subprocess.run([sys.executable, "-m", "fctune", "data", "convert", "--from", "openai", str(src),
-                           "--out", str(out)], capture_output=True, text=True, timeout=120)
+    proc = run_fctune("data", "convert", "--from", "openai", str(src), "--out", str(out))
     assert proc.returncode == 1
     assert f"{src}:2: invalid JSON" in proc.stderr
     assert "converted 2, skipped 1" in proc.stdout
     assert len(load_conversations(out)) == 2  # the good rows are still written
-    proc = subprocess.run([sys.executable, "-m", "fctune", "data", "validate", str(out)],
-                          capture_output=True, text=True, timeout=120)
+    proc = run_fctune("data", "validate", str(out))
     assert proc.returncode == 0

@@ -8,10 +8,10 @@ import json
 import pytest
 from jsonschema import Draft202012Validator
 
+from fctune.data.io import load_conversations
 from fctune.data.schema import (
     DataErrors,
     iter_jsonl,
-    load_conversations,
     normalize_conversation,
     schema_to_jsonschema,
     write_jsonl,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections import Counter
 
-from fctune.data.schema import load_conversations, normalize_conversation
+from fctune.data.io import load_conversations
+from fctune.data.schema import normalize_conversation
 from fctune.data.seed import SMOKE_PROMPTS, original_tools, seed_conversations
 from fctune.data.validate import check_row
+from tests.helpers import run_fctune
 
 # Enum-like values that name an option rather than copy text: value -> the user's word for it.
 MAPPED = {"today": "今天", "tomorrow": "明天", "read": "读取", "resize": "尺寸", "trend": "趋势"}
@@ -82,15 +82,13 @@ def test_seed_conversations_are_canonical_valid_and_grounded():
 
 def test_seed_and_validate_cli(tmp_path):
     out = tmp_path / "s.jsonl"
-    proc = subprocess.run([sys.executable, "-m", "fctune", "data", "seed", "--out", str(out)],
-                          capture_output=True, text=True, timeout=120)
+    proc = run_fctune("data", "seed", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     assert "15" in proc.stdout
     assert load_conversations(out) == seed_conversations()
     lines = out.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 15 and "北京" in lines[0]  # UTF-8, not escaped
-    proc = subprocess.run([sys.executable, "-m", "fctune", "data", "validate", str(out), "--json"],
-                          capture_output=True, text=True, timeout=120)
+    proc = run_fctune("data", "validate", str(out), "--json")
     assert proc.returncode == 0, proc.stderr
     stats = json.loads(proc.stdout)
     assert stats["samples"] == 15 and stats["errors"] == 0

@@ -7,8 +7,6 @@ import argparse
 import copy
 import json
 import re
-import subprocess
-import sys
 from collections import Counter
 
 import pytest
@@ -19,10 +17,11 @@ from fctune.data.synth.check import value_problems
 from fctune.data.synth.engine import allocate, called_tools, parse_mix, parse_split
 from fctune.data.synth.kinds import CHAINS, KINDS, NEIGHBOURS, Builder
 from fctune.data.synth.usertools import user_tools
-from fctune.data.validate import load_tool_file
+from fctune.data.io import load_tool_file
 from fctune.data.synth.values import Ctx, Pools, dates_in, from_regex, times_in
 from fctune.data.validate import check_row, summarize, validate_file
 from fctune.errors import FctuneError
+from tests.helpers import run_fctune
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -402,7 +401,7 @@ def test_same_seed_same_rows_other_seed_other_rows():
 
 
 def _cli_args(**kw):
-    from fctune.data.synth import add_arguments
+    from fctune.commands.data.synth import add_arguments
 
     p = argparse.ArgumentParser()
     add_arguments(p)
@@ -413,7 +412,7 @@ def _cli_args(**kw):
 
 
 def test_cli_files_are_byte_identical_for_a_seed(tmp_path):
-    from fctune.data.synth import run
+    from fctune.commands.data.synth import run
 
     assert run(_cli_args(n=200, seed=2, out=tmp_path / "a")) == 0
     assert run(_cli_args(n=200, seed=2, out=tmp_path / "b")) == 0
@@ -425,9 +424,8 @@ def test_cli_files_are_byte_identical_for_a_seed(tmp_path):
 
 def test_real_cli_writes_splits_and_manifest(tmp_path):
     out = tmp_path / "d"
-    proc = subprocess.run([sys.executable, "-m", "fctune", "data", "synth", "--n", "400", "--seed", "1", "--lang", "zh,en",
-                           "--mix", "no_call=0.18", "--heldout", "12", "--out", str(out)],
-                          capture_output=True, text=True, timeout=120)
+    proc = run_fctune("data", "synth", "--n", "400", "--seed", "1", "--lang", "zh,en", "--mix", "no_call=0.18",
+                      "--heldout", "12", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert man["counts"]["train"] == 360 and man["counts"]["valid"] == 20

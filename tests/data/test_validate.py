@@ -5,8 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import subprocess
-import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,10 +13,7 @@ from hypothesis import strategies as st
 from fctune.data.schema import write_jsonl
 from fctune.data.seed import seed_conversations
 from fctune.data.validate import check_row, percentile, validate_file
-
-
-def _fctune(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "fctune", *args], capture_output=True, text=True, timeout=120)
+from tests.helpers import run_fctune
 
 
 def _error_lines(path, text: str) -> list[int]:
@@ -30,8 +25,8 @@ def _error_lines(path, text: str) -> list[int]:
 
 def test_seed_file_validates_and_four_corruptions_are_reported_at_their_lines(tmp_path):
     seed = tmp_path / "s.jsonl"
-    assert _fctune("data", "seed", "--out", str(seed)).returncode == 0
-    proc = _fctune("data", "validate", str(seed))
+    assert run_fctune("data", "seed", "--out", str(seed)).returncode == 0
+    proc = run_fctune("data", "validate", str(seed))
     assert proc.returncode == 0, proc.stderr
     assert "15 samples" in proc.stdout
     assert _error_lines(seed, proc.stdout + proc.stderr) == []
@@ -52,7 +47,7 @@ def test_seed_file_validates_and_four_corruptions_are_reported_at_their_lines(tm
     bad = tmp_path / "bad.jsonl"
     bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-    proc = _fctune("data", "validate", str(bad))
+    proc = run_fctune("data", "validate", str(bad))
     assert proc.returncode == 1
     assert _error_lines(bad, proc.stderr) == [2, 5, 7, 10]
     assert f"{bad}:2: messages[1]: call 'get_weather' argument 'location': 123 is not of type 'string'" in proc.stderr
@@ -208,7 +203,7 @@ def test_statistics_json(tmp_path):
     assert s["distinct_tools_called"] == 11 and s["distinct_tools_declared"] == 11
     assert "token_length" not in s
 
-    proc = _fctune("data", "validate", str(path), "--json")
+    proc = run_fctune("data", "validate", str(path), "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == s
 
@@ -244,7 +239,7 @@ def test_token_lengths_with_the_real_qwen3_tokenizer(tmp_path, qwen3_tokenizer, 
     assert report.too_long == expected and len(expected) == 4
     assert report.errors == []  # a warning, not an error
 
-    proc = _fctune("data", "validate", str(path), "--tokenizer", str(qwen3_tokenizer_dir),
+    proc = run_fctune("data", "validate", str(path), "--tokenizer", str(qwen3_tokenizer_dir),
                    "--max-length", str(limit), "--json")
     assert proc.returncode == 0, proc.stderr
     stats = json.loads(proc.stdout)

@@ -4,7 +4,7 @@ canonical format (docs/data-format.md).
 Formats: ``openai`` (messages + tools, also the legacy ``functions``/``function_call`` fields),
 ``xlam`` (xLAM / APIGen: query, tools, answers), ``glaive`` (Glaive function-calling v2: system +
 chat text), ``sharegpt`` (LLaMA-Factory: conversations with from/value, tools) and ``seed-text``
-(the original ``用户: ... / 助手: ...`` text form with ``<tool_call>`` blocks).
+(the original ``用户: ... / 助手: ...`` text form with call blocks in the template's syntax).
 
 Input files are JSONL or a single JSON array (``seed-text`` also reads plain text). Every row
 that cannot be converted, or whose conversion does not pass the validator, is reported as
@@ -14,16 +14,14 @@ was skipped.
 
 from __future__ import annotations
 
-import argparse
-import ast
 import json
 import re
-import sys
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from fctune.data.schema import DataError, iter_jsonl, parse_arguments, write_jsonl
 from fctune.errors import FctuneError
+from fctune.formats import END_OF_TEXT, parse, parse_call_body
 
 
 class ConvertError(ValueError):
@@ -283,7 +281,6 @@ def from_xlam(row: Any) -> dict:
 # --------------------------------------------------------------------------- glaive
 
 _GLAIVE_TURN = re.compile(r"(?:^|\n)[ \t]*(USER|ASSISTANT|FUNCTION RESPONSE|SYSTEM):[ \t]?")
-_ENDOFTEXT = "<|endoftext|>"
 
 
 def _json_objects(text: str) -> tuple[list[Any], str]:
@@ -322,7 +319,7 @@ def _glaive_call(text: str) -> dict:
 
 def from_glaive(row: Any) -> dict:
     """Glaive function-calling v2: ``{"system": "SYSTEM: ... {fn} {fn}", "chat": "USER: ...
-    ASSISTANT: <functioncall> {...} <|endoftext|> FUNCTION RESPONSE: ... ASSISTANT: ..."}``."""
+    ASSISTANT: <functioncall> {...} (the end-of-text token) FUNCTION RESPONSE: ... ASSISTANT: ..."}``."""
     if not isinstance(row, dict):
         raise ConvertError("row must be a JSON object")
     system, chat = row.get("system", ""), row.get("chat")
@@ -338,7 +335,7 @@ def from_glaive(row: Any) -> dict:
     # The stock preamble only introduces the function list, which the chat template renders itself.
     if system_text and not re.search(r"access to the following functions", system_text, re.IGNORECASE):
         messages.append({"role": "system", "content": system_text})
-    pieces = _GLAIVE_TURN.split(chat.replace(_ENDOFTEXT, ""))
+    pieces = _GLAIVE_TURN.split(chat.replace(END_OF_TEXT, ""))
     if pieces[0].strip():
         raise ConvertError(f"text before the first turn marker: {pieces[0].strip()[:60]!r}")
     last_calls: list[str] = []
@@ -424,40 +421,16 @@ _SPEAKERS = {"用户": "user", "user": "user", "human": "user", "助手": "assis
              "系统": "system", "system": "system", "工具": "tool", "tool": "tool", "observation": "tool"}
 _SPEAKER_LINE = re.compile(r"^[ \t]*(用户|助手|系统|工具|User|Human|Assistant|System|Tool|Observation)[ \t]*[:：][ \t]?(.*)$",
                            re.IGNORECASE)
-_TOOL_CALL_BLOCK = re.compile(r"<tool_call>\s*(.*?)\s*</tool_call>", re.DOTALL)
-
-
 def parse_call_text(text: str) -> tuple[str, dict]:
-    """A call written as ``name({...json...})``, ``name(a=1, b="x")`` or ``{"name", "arguments"}``."""
-    body = text.strip()
-    if body.startswith("{"):
-        try:
-            obj = json.loads(body)
-        except json.JSONDecodeError as exc:
-            raise ConvertError(f"tool call is not valid JSON ({exc.msg}): {body[:60]!r}") from exc
-        if not isinstance(obj, dict) or not isinstance(obj.get("name"), str):
-            raise ConvertError("tool call JSON has no name")
-        args, reason = parse_arguments(obj.get("arguments"))
-        if reason:
-            raise ConvertError(f"call {obj['name']!r}: {reason}")
-        return obj["name"], args  # type: ignore[return-value]
-    m = re.fullmatch(r"([A-Za-z_][\w.\-]*)\s*\((.*)\)", body, re.DOTALL)
-    if not m:
-        raise ConvertError(f"cannot parse tool call {body[:60]!r}")
-    name, inner = m.group(1), m.group(2).strip()
-    if not inner:
-        return name, {}
-    if inner.startswith("{"):
-        args, reason = parse_arguments(inner)
-        if reason:
-            raise ConvertError(f"call {name!r}: {reason}")
-        return name, args  # type: ignore[return-value]
-    try:  # keyword form: name(a=1, b="x")
-        node = ast.parse(f"f({inner})", mode="eval").body
-        assert isinstance(node, ast.Call) and not node.args
-        return name, {kw.arg: ast.literal_eval(kw.value) for kw in node.keywords if kw.arg}
-    except (SyntaxError, ValueError, AssertionError) as exc:
-        raise ConvertError(f"cannot parse the arguments of {name!r}: {inner[:60]!r}") from exc
+    """One call written as ``name({...json...})``, ``name(a=1, b="x")`` or ``{"name", "arguments"}``:
+    the body of a call block, read by :func:`fctune.formats.parse_call_body` (the parser of model output)."""
+    try:
+        calls = parse_call_body(text)
+    except ValueError as exc:
+        raise ConvertError(f"cannot parse tool call: {exc}") from None
+    if len(calls) != 1:
+        raise ConvertError(f"expected one tool call, found {len(calls)}: {text.strip()[:60]!r}")
+    return calls[0].name, calls[0].arguments
 
 
 def infer_tools(messages: list[dict]) -> list[dict]:
@@ -485,7 +458,8 @@ def infer_tools(messages: list[dict]) -> list[dict]:
 
 def from_seed_text(row: Any) -> dict:
     """The original text form: ``用户: ...`` then ``助手: ...`` (or ``User:``/``Assistant:``);
-    calls as ``<tool_call>\\nname({...})\\n</tool_call>`` or the JSON form. Tools are inferred."""
+    calls in call blocks as :func:`fctune.formats.parse` reads them (``name({...})``, ``name(a=1)`` or the
+    JSON form). Tools are inferred."""
     text = row.get("text") if isinstance(row, dict) else row
     if not isinstance(text, str) or not text.strip():
         raise ConvertError("missing 'text'")
@@ -510,13 +484,11 @@ def from_seed_text(row: Any) -> dict:
         if role != "assistant":
             messages.append({"role": role, "content": body})
             continue
-        calls = []
-        for block in _TOOL_CALL_BLOCK.findall(body):
-            name, args = parse_call_text(block)
-            calls.append({"type": "function", "function": {"name": name, "arguments": args}})
-        if "<tool_call>" in body and body.count("<tool_call>") != len(calls):
-            raise ConvertError("unclosed <tool_call> block")
-        msg: dict[str, Any] = {"role": "assistant", "content": _TOOL_CALL_BLOCK.sub("", body).strip()}
+        parsed = parse(body)
+        if parsed.errors:
+            raise ConvertError(f"assistant turn: {parsed.errors[0]}")
+        calls = [c.to_message() for c in parsed.tool_calls]
+        msg: dict[str, Any] = {"role": "assistant", "content": parsed.content}
         if calls:
             msg["tool_calls"] = calls
             last_calls = [c["function"]["name"] for c in calls]
@@ -603,19 +575,3 @@ def convert_file(fmt: str, src: str | Path, dst: str | Path) -> tuple[int, list[
     return len(good), errors
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--from", dest="fmt", required=True, choices=list(CONVERTERS),
-                        help="input format")
-    parser.add_argument("input", metavar="IN", help="input file (JSONL or a JSON array; seed-text also plain text)")
-    parser.add_argument("--out", metavar="OUT", required=True, help="canonical JSONL file to write")
-
-
-def run(args: argparse.Namespace) -> int:
-    if not Path(args.input).is_file():
-        raise FctuneError(f"{args.input}: no such file")
-    written, errors = convert_file(args.fmt, args.input, args.out)
-    for err in errors:
-        print(err, file=sys.stderr)
-    skipped = len({e.line for e in errors})
-    print(f"{args.input}: converted {written}, skipped {skipped} -> {args.out}")
-    return 1 if skipped else 0

@@ -15,7 +15,7 @@ A conversation is a plain dict (docs/data-format.md)::
 :func:`normalize_conversation` fixes the common variations (arguments as JSON strings, calls
 without the ``function`` wrapper, bare function dicts as tools, ``content: null``, structured
 tool results). The semantic checks (role order, declared tools, argument schemas) live in
-:mod:`fctune.data.validate`; :func:`load_conversations` runs both.
+:mod:`fctune.data.validate`; :func:`fctune.data.io.load_conversations` runs both.
 """
 
 from __future__ import annotations
@@ -376,36 +376,6 @@ def iter_jsonl(path: str | os.PathLike) -> Iterator[tuple[int, Any]]:
                 yield number, json.loads(line)
             except json.JSONDecodeError as exc:
                 yield number, DataError(str(path), number, f"invalid JSON: {exc.msg} (column {exc.colno})")
-
-
-def load_numbered_conversations(path: str | os.PathLike) -> list[tuple[int, dict]]:
-    """Read a canonical JSONL file: ``[(line, conversation)]``, every row normalised and validated.
-
-    Raises :class:`DataErrors` (a :class:`DataError`) listing every problem as ``FILE:LINE:
-    reason`` when any row is bad, and a :class:`DataError` when the file holds no conversation.
-    """
-    from fctune.data.validate import check_row
-
-    conversations: list[tuple[int, dict]] = []
-    errors: list[DataError] = []
-    for number, obj in iter_jsonl(path):
-        if isinstance(obj, DataError):
-            errors.append(obj)
-            continue
-        conv, problems = check_row(obj)
-        errors.extend(DataError(str(path), number, reason) for reason in problems)
-        if conv is not None:
-            conversations.append((number, conv))
-    if errors:
-        raise DataErrors(errors)
-    if not conversations:
-        raise DataError(str(path), 1, "the file holds no conversations")
-    return conversations
-
-
-def load_conversations(path: str | os.PathLike) -> list[dict]:
-    """The conversations of :func:`load_numbered_conversations`, without their line numbers."""
-    return [conv for _, conv in load_numbered_conversations(path)]
 
 
 def dumps_row(row: Any) -> str:

@@ -7,7 +7,6 @@ with two parallel calls. Every argument value is taken plainly from the user's w
 
 from __future__ import annotations
 
-import argparse
 import copy
 from typing import Any
 
@@ -172,13 +171,3 @@ def seed_conversations() -> list[dict]:
     ]
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", metavar="FILE", required=True, help="where to write the JSONL file")
-
-
-def run(args: argparse.Namespace) -> int:
-    from fctune.data.schema import write_jsonl
-
-    count = write_jsonl(args.out, seed_conversations())
-    print(f"wrote {count} seed conversations to {args.out}")
-    return 0

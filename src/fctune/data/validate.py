@@ -7,18 +7,17 @@ rendered as for training and samples longer than ``--max-length`` are listed as 
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fctune.data.schema import DataError, is_object_schema, iter_jsonl, normalize_row, normalize_tool, schema_to_jsonschema
-from fctune.errors import FctuneError, ModelLoadError
+from fctune.config import DataConfig
+from fctune.data.schema import DataError, is_object_schema, iter_jsonl, normalize_row, schema_to_jsonschema
 
-DEFAULT_MAX_LENGTH = 1024
+DEFAULT_MAX_LENGTH = DataConfig.max_length
+"""Longest sample training takes unless told otherwise (``data.max_length``)."""
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 
@@ -261,29 +260,22 @@ class ValidationReport:
         return not self.errors
 
 
-def load_tokenizer(name_or_path: str) -> Any:
-    """``transformers.AutoTokenizer.from_pretrained`` with a readable error."""
-    try:
-        from transformers import AutoTokenizer
-
-        return AutoTokenizer.from_pretrained(str(name_or_path))
-    except Exception as exc:  # noqa: BLE001 - every failure here means the same thing to the user
-        raise ModelLoadError(f"cannot load a tokenizer from {name_or_path!r}: {exc}. "
-                             "Pass a local directory holding tokenizer.json and tokenizer_config.json.") from exc
-
-
-def validate_file(path: str | Path, tokenizer: Any = None, max_length: int | None = None) -> ValidationReport:
-    """Check every row of ``path``; with a tokenizer (object, or a directory to load it from) also
-    measure token lengths with :class:`fctune.formats.ChatFormat` and list the samples longer than
-    ``max_length`` (default 1024)."""
+def validate_file(path: str | Path, tokenizer: Any = None, max_length: int | None = None,
+                  template: str = "auto", enable_thinking: bool = False) -> ValidationReport:
+    """Check every row of ``path``; with a tokenizer (object, or a model / tokenizer directory to load
+    it from) also measure token lengths as :class:`fctune.formats.ChatFormat` renders them for
+    training (``template``, ``enable_thinking``) and list the samples longer than ``max_length``
+    (default ``data.max_length``)."""
     path = str(path)
     if tokenizer is not None and isinstance(tokenizer, (str, Path)):
+        from fctune.models import load_tokenizer
+
         tokenizer = load_tokenizer(str(tokenizer))
     fmt = None
     if tokenizer is not None:
         from fctune.formats import ChatFormat
 
-        fmt = ChatFormat(tokenizer)
+        fmt = ChatFormat(tokenizer, template=template, enable_thinking=enable_thinking)
         if max_length is None:
             max_length = DEFAULT_MAX_LENGTH
     report = ValidationReport(path=path, max_length=max_length if fmt is not None else None)
@@ -333,100 +325,3 @@ def validate_file(path: str | Path, tokenizer: Any = None, max_length: int | Non
 # --------------------------------------------------------------------------- CLI
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", metavar="FILE", help="canonical JSONL data file (docs/data-format.md)")
-    parser.add_argument("--tokenizer", metavar="DIR", default=None,
-                        help="tokenizer directory: also measure token lengths as rendered for training")
-    parser.add_argument("--max-length", metavar="N", type=int, default=None,
-                        help=f"warn about samples longer than N tokens (default {DEFAULT_MAX_LENGTH}; needs --tokenizer)")
-    parser.add_argument("--json", action="store_true", help="print the statistics as JSON on stdout")
-
-
-def _print_table(report: ValidationReport) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    s = report.stats
-    table = Table(title=f"{report.path}", show_header=True, header_style="bold")
-    table.add_column("statistic")
-    table.add_column("value", justify="right")
-    rows: list[tuple[str, str]] = [
-        ("samples (valid)", str(s["samples"])),
-        ("rows read", str(s["rows"])),
-        ("rows with errors", str(s["invalid_rows"])),
-        ("errors", str(s["errors"])),
-        ("turns (messages)", f"{s['turns']} ({s['turns_per_sample_mean']} / sample)"),
-        ("assistant turns", str(s["assistant_turns"])),
-        ("calls per sample", f"mean {s['calls_per_sample_mean']}, max {s['calls_per_sample_max']}"),
-        ("parallel calls", f"{s['parallel_share']:.1%}"),
-        ("multi-step", f"{s['multi_step_share']:.1%}"),
-        ("no call", f"{s['no_call_share']:.1%}"),
-        ("languages", ", ".join(f"{k} {v}" for k, v in s["languages"].items()) or "-"),
-        ("distinct tools declared", str(s["distinct_tools_declared"])),
-        ("distinct tools called", str(s["distinct_tools_called"])),
-    ]
-    if "token_length" in s:
-        t = s["token_length"]
-        rows.append(("token length", f"p50 {t['p50']}, p90 {t['p90']}, p99 {t['p99']}, max {t['max']}"))
-        rows.append((f"longer than {s['max_length']}", str(s["too_long"])))
-    for name, value in rows:
-        table.add_row(name, value)
-    Console(soft_wrap=True).print(table)
-
-
-def run(args: argparse.Namespace) -> int:
-    if not Path(args.file).is_file():
-        raise FctuneError(f"{args.file}: no such file")
-    if args.max_length is not None and args.tokenizer is None:
-        print("note: --max-length is only checked with --tokenizer", file=sys.stderr)
-    report = validate_file(args.file, tokenizer=args.tokenizer, max_length=args.max_length)
-    for err in report.errors:
-        print(err, file=sys.stderr)
-    for line, tokens in report.too_long:
-        print(f"{report.path}:{line}: warning: sample has {tokens} tokens, longer than {report.max_length}",
-              file=sys.stderr)
-    s = report.stats
-    if args.json:
-        print(json.dumps(s, ensure_ascii=False, indent=2))
-    else:
-        _print_table(report)
-    summary = f"{report.path}: {s['rows']} rows, {s['samples']} samples valid, {s['errors']} error(s)"
-    if report.too_long:
-        summary += f", {len(report.too_long)} longer than {report.max_length} tokens (warning)"
-    print(summary, file=sys.stderr if args.json else sys.stdout)
-    return 1 if report.errors else 0
-
-
-def load_tool_file(path: str | Path) -> list[dict]:
-    """Read a JSON list of OpenAI tool schemas (or ``{"tools": [...]}``; bare function dicts are accepted too),
-    each normalised and checked; the first problem is raised naming the file and the tool."""
-    try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise FctuneError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    except json.JSONDecodeError as exc:
-        raise FctuneError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from exc
-    if isinstance(raw, dict) and "tools" in raw:
-        raw = raw["tools"]
-    if not isinstance(raw, list) or not raw:
-        raise FctuneError(f"{path}: expected a JSON list of tool schemas")
-    out = []
-    names: set[str] = set()
-    for i, item in enumerate(raw):
-        problems: list[str] = []
-        tool = normalize_tool(item, f"{path}: tools[{i}]", problems)
-        if tool is None:
-            raise FctuneError("; ".join(problems))
-        fn = tool["function"]
-        name = fn.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise FctuneError(f"{path}: tools[{i}] has no name")
-        if name in names:
-            raise FctuneError(f"{path}: tool {name!r} is defined twice")
-        names.add(name)
-        _conv, reasons = check_row({"tools": [tool], "messages": [{"role": "user", "content": "?"},
-                                                                   {"role": "assistant", "content": "!"}]})
-        if reasons:
-            raise FctuneError(f"{path}: tool {name!r}: " + "; ".join(r.split(": ", 1)[-1] for r in reasons))
-        out.append(tool)
-    return out

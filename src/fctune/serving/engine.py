@@ -3,8 +3,9 @@
 * ``Engine.run(prompt, params)`` without ``on_event``: :func:`fctune.generate.generate` (the same
   loop evaluation uses), then :func:`~fctune.serving.reply.read_reply` on the text (with ``stop``
   strings, the token loop below, which stops at them).
-* ``Engine.run(prompt, params, on_event=...)``: a token-by-token KV-cache loop that decodes as it
-  goes and pushes content / tool-call events from a :class:`~fctune.serving.reply.ReplyStream`.
+* ``Engine.run(prompt, params, on_event=...)``: :func:`fctune.generate.stream_tokens` (the same
+  prompt pass, picks and decode step as ``generate``), decoded as it goes, pushing content /
+  tool-call events from a :class:`~fctune.serving.reply.ReplyStream`.
 
 Both are greedy-identical (same prompt ids, same argmax), and both read the reply with the same
 rule, so a streamed answer concatenates to the non-streamed one. ``run`` holds the engine's lock:
@@ -19,7 +20,7 @@ from typing import Any, Callable, Sequence
 
 from fctune.calibrate import decides
 from fctune.errors import FctuneError
-from fctune.formats import TOOL_CALL_OPEN, ChatFormat
+from fctune.formats import ChatFormat, forced_call_prefix
 from fctune.generate import DEFAULT_CALL_THRESHOLD
 from fctune.serving.reply import Event, Reply, ReplyStream, read_reply
 
@@ -130,14 +131,17 @@ class Engine:
         self._lock = threading.Lock()
 
     @classmethod
-    def load(cls, model: str, adapter: str | None = None, *, dtype: str = "auto", device: str = "auto",
-             template: str = "auto", max_model_len: int | None = None, default_max_new_tokens: int = 512,
+    def load(cls, runtime: Any, *, max_model_len: int | None = None, default_max_new_tokens: int = 512,
              call_threshold: float = DEFAULT_CALL_THRESHOLD) -> "Engine":
-        from fctune.models import load_with_adapter
+        """An engine for ``runtime`` (:class:`fctune.config.ModelConfig`, or a model name/path alone),
+        loaded by :func:`fctune.models.load_runtime`."""
+        from fctune.config import ModelConfig
+        from fctune.models import load_runtime
 
-        loaded, tokenizer = load_with_adapter(model, adapter, dtype=dtype, device=device)
-        return cls(loaded, ChatFormat(tokenizer, template=template), max_model_len=max_model_len,
-                   default_max_new_tokens=default_max_new_tokens, name=model, call_threshold=call_threshold)
+        rt = ModelConfig(name_or_path=runtime) if isinstance(runtime, str) else runtime
+        model, fmt = load_runtime(rt)
+        return cls(model, fmt, max_model_len=max_model_len, default_max_new_tokens=default_max_new_tokens,
+                   name=rt.name_or_path, call_threshold=call_threshold)
 
     def _threshold(self, prompt: Prompt) -> float:
         """The call decision applies where the model starts its own answer with tools to call."""
@@ -150,7 +154,7 @@ class Engine:
         """The inference prompt for canonical ``messages``.
 
         ``tool_choice``: ``auto`` (tools offered, the model decides), ``none`` (rendered without
-        tools; the reply is text only), ``required`` (the answer is started with ``<tool_call>``),
+        tools; the reply is text only), ``required`` (the answer is started as a call),
         ``function`` (started with a call to ``function``). Forced starts are appended as ids of
         their own, as the completion is tokenised on its own in training.
         """
@@ -160,11 +164,11 @@ class Engine:
         ids = self.fmt.prompt_ids(messages, offered)
         prefill = ""
         if tool_choice == "required":
-            prefill = TOOL_CALL_OPEN + "\n"
+            prefill = forced_call_prefix()
         elif tool_choice == "function":
             if not function:
                 raise ValueError("tool_choice 'function' needs a function name")
-            prefill = TOOL_CALL_OPEN + '\n{"name": "' + function
+            prefill = forced_call_prefix(function)
         elif tool_choice not in ("auto", "none"):
             raise ValueError(f"unknown tool_choice {tool_choice!r}")
         if prefill:
@@ -218,7 +222,7 @@ class Engine:
                     cancel: threading.Event | None) -> Result:
         import torch
 
-        from fctune.generate import _cache_of, _pick, decide_first_token
+        from fctune.generate import stream_tokens
 
         stream = ReplyStream(prompt.parse_calls)
         events: list[Event] = []
@@ -231,9 +235,6 @@ class Engine:
         emit(stream.feed(prompt.prefill))
         stops = StopStrings(params.stop)
         stop_ids = set(self.fmt.stop_token_ids)
-        generator = None
-        if params.temperature > 0:
-            generator = torch.Generator(device=self.device).manual_seed(self._seed(params))
         threshold = self._threshold(prompt) if params.temperature <= 0 else 0.0
         generated: list[int] = []
         finish = "length"
@@ -241,24 +242,9 @@ class Engine:
         self.model.eval()
         try:
             with torch.inference_mode():
-                # The same inputs as generate() gives a one-row batch (mask, positions), so the same
-                # kernels run and greedy answers agree in low precision too.
-                width = len(prompt.ids)
-                ids = torch.tensor([prompt.ids], dtype=torch.long, device=self.device)
-                full_mask = torch.ones((1, width + params.max_new_tokens), dtype=torch.long, device=self.device)
-                positions = torch.arange(width, device=self.device)[None, :]
-                out = self.model(input_ids=ids, attention_mask=full_mask[:, :width], position_ids=positions,
-                                 use_cache=True, logits_to_keep=1)
-                cache = _cache_of(out)
-                for _ in range(params.max_new_tokens):
-                    if cancel is not None and cancel.is_set():
-                        finish = "stop"
-                        break
-                    logits = out.logits[:, -1, :]
-                    picked = _pick(logits, params.temperature, params.top_p, generator)
-                    if not generated and threshold > 0:
-                        picked = decide_first_token(logits, picked, self.fmt.call_start_id, threshold)[0]
-                    token = int(picked[0])
+                tokens = stream_tokens(self.model, self.fmt, prompt.ids, params.max_new_tokens, params.temperature,
+                                       params.top_p, self._seed(params), threshold)
+                for token in tokens:
                     generated.append(token)
                     if token in stop_ids:
                         finish = "stop"
@@ -269,13 +255,9 @@ class Engine:
                         if stops.hit or stream.done:
                             finish = "stop"
                             break
-                    if len(generated) >= params.max_new_tokens:
+                    if cancel is not None and cancel.is_set():
+                        finish = "stop"
                         break
-                    step = len(generated)
-                    out = self.model(input_ids=torch.tensor([[token]], device=self.device),
-                                     attention_mask=full_mask[:, :width + step],
-                                     position_ids=torch.tensor([[width + step - 1]], device=self.device),
-                                     cache=cache, use_cache=True)
                 if not stream.done:  # what is still held back: an unfinished character or stop string
                     text = self.fmt.decode(generated)
                     piece = stops.push(text)

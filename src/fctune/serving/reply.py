@@ -8,7 +8,7 @@ One rule for every path (chat, non-streamed and streamed serving)::
                    model wrote is returned rather than lost, as vLLM's hermes parser does)
 
 :class:`ReplyStream` reaches the same reply incrementally, so a streamed answer concatenates to the
-non-streamed one. It commits a tool call once its ``<tool_call>...</tool_call>`` block is closed and
+non-streamed one. It commits a tool call once its call block is closed and
 parses on its own (such a block reads the same way whatever follows it); content is sent only up to
 the first open block, minus a tail that could still turn into a tag, so tag text is never streamed
 as content. Blocks that do not parse are settled by one :func:`parse` of the whole text at the end.
@@ -16,16 +16,9 @@ as content. Blocks that do not parse are settled by one :func:`parse` of the who
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
-from fctune.formats import IM_END, THINK_OPEN, TOOL_CALL_CLOSE, TOOL_CALL_OPEN, ToolCall, parse
-
-END_OF_TEXT = "<|endoftext|>"
-END_MARKERS = (IM_END, END_OF_TEXT)
-"""Where :func:`fctune.formats.parse` cuts the text; generation stops when one is written."""
-
-_THINK_RE = re.compile(r"^\s*<think>(.*?)</think>\s*", re.S)  # the leading think block, as parse() reads it
+from fctune.formats import END_MARKERS, THINK_OPEN, THINK_RE, TOOL_CALL_CLOSE, TOOL_CALL_OPEN, ToolCall, parse
 
 
 @dataclass
@@ -58,7 +51,7 @@ class Reply:
 def _body_span(text: str) -> tuple[int, int]:
     """(start, end) of the part of ``text`` that parse() reads: after a leading think block, before
     the first end marker."""
-    match = _THINK_RE.match(text)
+    match = THINK_RE.match(text)
     start = match.end() if match else 0
     ends = [i for i in (text.find(m, start) for m in END_MARKERS) if i >= 0]
     return start, min(ends) if ends else len(text)
@@ -66,7 +59,7 @@ def _body_span(text: str) -> tuple[int, int]:
 
 def read_reply(text: str, parse_calls: bool = True) -> Reply:
     """The reply in ``text`` (see the module docstring); ``parse_calls=False`` keeps it all as content."""
-    match = _THINK_RE.match(text)
+    match = THINK_RE.match(text)
     reasoning = match.group(1).strip() if match else ""
     start, end = _body_span(text)
     raw = text[start:end].strip()
@@ -92,7 +85,7 @@ def _partial_suffix(text: str, markers: tuple[str, ...]) -> int:
 class ReplyStream:
     """Incremental :func:`read_reply`: ``feed`` text pieces, get content and tool-call events.
 
-    ``done`` turns true once an end marker (``<|im_end|>``, ``<|endoftext|>``) has been written:
+    ``done`` turns true once an end marker (:data:`fctune.formats.END_MARKERS`) has been written:
     the rest of the text does not count, so generation can stop. ``finish()`` returns the last
     events and the :class:`Reply`, which equals ``read_reply(all text fed)``.
     """
@@ -101,7 +94,7 @@ class ReplyStream:
         self.parse_calls = parse_calls
         self.done = False
         self._text = ""
-        self._settled = 0  # text index after the last committed <tool_call> block
+        self._settled = 0  # text index after the last committed call block
         self._calls: list[ToolCall] = []
         self._content = ""  # content sent so far
         self._finished: Reply | None = None
@@ -146,7 +139,7 @@ class ReplyStream:
 
     def _advance(self) -> list[Event]:
         text = self._text
-        if not _THINK_RE.match(text):
+        if not THINK_RE.match(text):
             head = text.lstrip()
             if THINK_OPEN.startswith(head) or head.startswith(THINK_OPEN):
                 return []  # may still be (or become) a leading think block: wait for its end

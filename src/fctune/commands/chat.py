@@ -23,8 +23,9 @@ HELP = "commands: /tools  /reset  /exit   (when asked for a tool result: type it
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", required=True, help="base model: directory, .gguf file, alias or hub id")
-    parser.add_argument("--adapter", help="LoRA adapter directory")
+    from fctune.commands.options import add_call_threshold_argument, add_runtime_arguments
+
+    add_runtime_arguments(parser)
     parser.add_argument("--tools", help="JSON file with the tools to offer: a list of OpenAI tools or "
                         "{\"tools\": [...]} (default: the original recipe's built-in tools)")
     parser.add_argument("--no-tools", action="store_true", help="offer no tools (plain chat)")
@@ -32,9 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-new-tokens", type=int, default=512, help="answer length limit (default 512)")
     parser.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default)")
     parser.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling mass when --temperature > 0")
-    from fctune.models import add_runtime_arguments
-
-    add_runtime_arguments(parser)
+    add_call_threshold_argument(parser)
 
 
 def load_tools(path: str | None) -> list[dict]:
@@ -43,7 +42,7 @@ def load_tools(path: str | None) -> list[dict]:
         from fctune.data.seed import original_tools
 
         return original_tools()
-    from fctune.data.validate import load_tool_file
+    from fctune.data.io import load_tool_file
 
     return load_tool_file(path)
 
@@ -198,18 +197,17 @@ class Chat:
 
 def run(args: argparse.Namespace) -> int:
     from fctune.calibrate import resolve_threshold
-    from fctune.models import set_cpu_threads
+    from fctune.commands.options import runtime_config_with_model
     from fctune.serving.engine import Engine, SamplingParams
 
     if args.max_new_tokens <= 0:
         raise FctuneError("--max-new-tokens must be > 0")
+    rt = runtime_config_with_model(args).model
     tools = [] if args.no_tools else load_tools(args.tools)
-    set_cpu_threads(args.threads)
-    print(f"fctune chat: loading {args.model}" + (f" + adapter {args.adapter}" if args.adapter else ""),
+    print(f"fctune chat: loading {rt.name_or_path}" + (f" + adapter {rt.adapter}" if rt.adapter else ""),
           file=sys.stderr, flush=True)
-    engine = Engine.load(args.model, args.adapter, dtype=args.dtype, device=args.device, template=args.template,
-                         default_max_new_tokens=args.max_new_tokens,
-                         call_threshold=resolve_threshold(args.call_threshold, args.adapter))
+    engine = Engine.load(rt, default_max_new_tokens=args.max_new_tokens,
+                         call_threshold=resolve_threshold(args.call_threshold, rt.adapter, rt.name_or_path))
     if sys.stdin.isatty():
         try:
             import readline  # noqa: F401 - line editing and history for input()
@@ -217,6 +215,6 @@ def run(args: argparse.Namespace) -> int:
             pass
     params = SamplingParams(max_new_tokens=args.max_new_tokens, temperature=args.temperature, top_p=args.top_p)
     names = ", ".join(t["function"]["name"] for t in tools) or "none"
-    print(f"fctune chat: {args.model}" + (f" + {args.adapter}" if args.adapter else "") + f"; tools: {names}",
+    print(f"fctune chat: {rt.name_or_path}" + (f" + {rt.adapter}" if rt.adapter else "") + f"; tools: {names}",
           flush=True)
     return Chat(engine, tools, params, system=args.system).loop()

@@ -14,23 +14,22 @@ import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", required=True, help="base model: directory, .gguf file, alias or hub id")
-    parser.add_argument("--adapter", help="LoRA adapter directory (its tokenizer and chat template are used when saved there)")
+    from fctune.commands.options import add_call_threshold_argument, add_runtime_arguments
+
+    add_runtime_arguments(parser)
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
     parser.add_argument("--served-model-name", help="the name clients pass as 'model' (default: --model as given)")
     parser.add_argument("--max-new-tokens", type=int, default=512,
                         help="answer length when a request sets no max_tokens (default 512)")
     parser.add_argument("--max-model-len", type=int, help="context limit for prompt + answer (default: the model's)")
-    from fctune.models import add_runtime_arguments
-
-    add_runtime_arguments(parser)
+    add_call_threshold_argument(parser)
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
                         help="server log level (default info: one line per request)")
 
 
-def served_name(args: argparse.Namespace) -> str:
-    return args.served_model_name or args.model
+def served_name(args: argparse.Namespace, model: str) -> str:
+    return args.served_model_name or model
 
 
 def bind(host: str, port: int):
@@ -57,12 +56,13 @@ def run(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from fctune.errors import FctuneError
     from fctune.calibrate import resolve_threshold
-    from fctune.models import set_cpu_threads
+    from fctune.commands.options import runtime_config_with_model
+    from fctune.errors import FctuneError
     from fctune.serving.app import create_app
     from fctune.serving.engine import Engine
 
+    rt = runtime_config_with_model(args).model
     if args.max_new_tokens <= 0:
         raise FctuneError("--max-new-tokens must be > 0")
     if args.max_model_len is not None and args.max_model_len <= 1:
@@ -70,14 +70,12 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     sock = bind(args.host, args.port)  # fail fast, before minutes of model loading
     try:
-        set_cpu_threads(args.threads)
-        print(f"fctune serve: loading {args.model}" + (f" + adapter {args.adapter}" if args.adapter else ""),
+        print(f"fctune serve: loading {rt.name_or_path}" + (f" + adapter {rt.adapter}" if rt.adapter else ""),
               file=sys.stderr, flush=True)
-        engine = Engine.load(args.model, args.adapter, dtype=args.dtype, device=args.device, template=args.template,
-                             max_model_len=args.max_model_len, default_max_new_tokens=args.max_new_tokens,
-                             call_threshold=resolve_threshold(args.call_threshold, args.adapter))
-        name = served_name(args)
-        app = create_app(engine, name, aliases=(args.model,))
+        engine = Engine.load(rt, max_model_len=args.max_model_len, default_max_new_tokens=args.max_new_tokens,
+                             call_threshold=resolve_threshold(args.call_threshold, rt.adapter, rt.name_or_path))
+        name = served_name(args, rt.name_or_path)
+        app = create_app(engine, name, aliases=(rt.name_or_path,))
         host, port = sock.getsockname()[:2]
         shown = f"[{host}]" if ":" in host else host
         print(f"fctune serve: model '{name}' at http://{shown}:{port}/v1 "
