@@ -62,7 +62,7 @@ def main() -> None:
     parser.add_argument("--eval-limit", type=int, default=10, help="items per category of the first language's test split")
     parser.add_argument("--eval-limit-other", type=int, default=6, help="items per category of the other test splits")
     parser.add_argument("--bfcl", default="simple_python,multiple,irrelevance", help="BFCL categories")
-    parser.add_argument("--bfcl-limit", type=int, default=20, help="items per BFCL category")
+    parser.add_argument("--bfcl-limit", type=int, default=16, help="items per BFCL category")
     parser.add_argument("--max-new-tokens", type=int, default=96, help="longest generated answer in the evaluations")
     parser.add_argument("overrides", nargs="*", help="extra key=value overrides for training")
     args = parser.parse_args()

@@ -80,16 +80,16 @@ def _rows_follow_tie(adapter_config: dict, model: Any) -> bool:
 
 
 def _saved_dtype(spec: str, base_path: str) -> Any:
-    import torch
+    """``spec``, or for ``auto`` the dtype the base checkpoint was saved in (float32 when it says none)."""
+    from fctune.models import torch_dtype
 
     if spec != "auto":
-        return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[spec]
+        return torch_dtype(spec)
     try:
         config = json.loads((Path(base_path) / "config.json").read_text())
     except (OSError, json.JSONDecodeError):
-        return torch.float32
-    name = config.get("dtype") or config.get("torch_dtype") or "float32"
-    return {"bfloat16": torch.bfloat16, "float16": torch.float16}.get(str(name), torch.float32)
+        return torch_dtype("float32")
+    return torch_dtype(config.get("dtype") or config.get("torch_dtype") or "float32")
 
 
 def _probe_logits(model: Any, ids: list[int]) -> Any:

@@ -38,13 +38,18 @@ def resolve_device(spec: str = "auto") -> str:
     return spec
 
 
-def resolve_dtype(spec: str, device: str) -> Any:
-    """fp32 on CPU (bf16 is >10x slower on AVX2 CPUs), bf16 on GPU, unless told otherwise."""
+def torch_dtype(name: str) -> Any:
+    """The torch dtype named ``float32`` / ``bfloat16`` / ``float16`` (anything else: float32)."""
     import torch
 
+    return {"bfloat16": torch.bfloat16, "float16": torch.float16}.get(str(name), torch.float32)
+
+
+def resolve_dtype(spec: str, device: str) -> Any:
+    """fp32 on CPU (bf16 is >10x slower on AVX2 CPUs), bf16 on GPU, unless told otherwise."""
     if spec == "auto":
-        return torch.bfloat16 if device.startswith("cuda") else torch.float32
-    return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[spec]
+        return torch_dtype("bfloat16" if device.startswith("cuda") else "float32")
+    return torch_dtype(spec)
 
 
 def set_cpu_threads(num_threads: int = 0) -> int:
