@@ -9,7 +9,7 @@
   (c) fctune's trainer with the same effective batch (8 samples per optimizer step).
 
 For each: trained tokens/s (tokens that carry loss in (c)'s sense — assistant text, calls and
-<|im_end|> of every assistant turn — counted the same way for all), real tokens/s (non-pad tokens
+end-of-turn token of every assistant turn — counted the same way for all), real tokens/s (non-pad tokens
 processed) and peak memory (max RSS of the process). For (c) also its FLOP efficiency: the FLOPs its
 necessary work needs per second divided by the fp32 matmul rate measured at the model's shapes.
 
@@ -56,13 +56,14 @@ def make_model(shape: str, out: Path) -> Path:
     from transformers import AutoTokenizer, Qwen3Config, Qwen3ForCausalLM
 
     from fctune.assets import qwen3_tokenizer_dir
+    from fctune.formats import IM_END
 
     hidden, inter, layers, heads, kv, head_dim = SHAPES[shape]
     tokenizer = AutoTokenizer.from_pretrained(str(qwen3_tokenizer_dir()))
     config = Qwen3Config(vocab_size=151936, hidden_size=hidden, intermediate_size=inter, num_hidden_layers=layers,
                          num_attention_heads=heads, num_key_value_heads=kv, head_dim=head_dim,
                          max_position_embeddings=40960, tie_word_embeddings=True,
-                         eos_token_id=tokenizer.convert_tokens_to_ids("<|im_end|>"), pad_token_id=tokenizer.pad_token_id)
+                         eos_token_id=tokenizer.convert_tokens_to_ids(IM_END), pad_token_id=tokenizer.pad_token_id)
     torch.manual_seed(0)
     Qwen3ForCausalLM(config).save_pretrained(str(out))
     tokenizer.save_pretrained(str(out))
@@ -74,7 +75,8 @@ def make_data(n: int, out: Path, model_dir: Path) -> tuple[Path, dict]:
     from transformers import AutoTokenizer
 
     from fctune.batching import Sample, merge_turns
-    from fctune.data.schema import load_conversations, write_jsonl
+    from fctune.data.io import load_conversations
+    from fctune.data.schema import write_jsonl
     from fctune.formats import ChatFormat
 
     synth_dir = out.parent / "synth"
@@ -117,7 +119,7 @@ def run_original(model_dir: str, data: str, work: str) -> dict:
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM, AutoTokenizer, Trainer, TrainingArguments
 
-    from fctune.data.schema import load_conversations
+    from fctune.data.io import load_conversations
 
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     rows = load_conversations(data)
@@ -149,7 +151,7 @@ def run_trl(model_dir: str, data: str, work: str, checkpointing: str) -> dict:
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from trl import SFTConfig, SFTTrainer
 
-    from fctune.data.schema import load_conversations
+    from fctune.data.io import load_conversations
 
     rows = load_conversations(data)
     dataset = Dataset.from_list([{"messages": r["messages"], "tools": r["tools"]} for r in rows])

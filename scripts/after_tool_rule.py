@@ -13,7 +13,7 @@ import torch
 
 from fctune.calibrate import resolve_threshold
 from fctune.config import ModelConfig
-from fctune.generate import PrefixReuse
+from fctune.generate import PrefixReuse, full_attention_only
 from fctune.models import load_runtime
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
@@ -24,7 +24,8 @@ args = parser.parse_args()
 adapter, valid = args.adapter, args.valid
 thr = resolve_threshold(None, adapter)
 model, fmt = load_runtime(ModelConfig(name_or_path=args.model, adapter=adapter))
-reuse = PrefixReuse()
+device = next(model.parameters()).device
+reuse = PrefixReuse(full_attention_only(model))
 rows = []
 with torch.inference_mode():
     for line in Path(valid).read_text(encoding="utf-8").splitlines():
@@ -32,7 +33,9 @@ with torch.inference_mode():
         for turn in fmt.render_training(conv):
             if turn.turn == 0 or conv["messages"][turn.turn - 1]["role"] != "tool":
                 continue
-            logits = reuse.run(model, turn.input_ids[:turn.prompt_length], "cpu")[0][0].float()
+            if turn.prompt_length >= len(turn.input_ids):
+                continue
+            logits = reuse.run(model, turn.input_ids[:turn.prompt_length], device)[0][0].float()
             p = torch.softmax(logits, -1)
             call = turn.input_ids[turn.prompt_length] == fmt.call_start_id
             greedy_call = int(logits.argmax()) == fmt.call_start_id

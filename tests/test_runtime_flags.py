@@ -63,3 +63,13 @@ def test_the_old_threads_key_still_reads():
     assert load_config(None, ["train.num_threads=4"]).model.threads == 4
     with pytest.raises(ConfigError, match="model.threads must be >= 0"):
         load_config(None, ["model.threads=-1"])
+
+
+def test_a_config_file_names_the_model_only_when_it_sets_one(tmp_path):
+    bare, named = tmp_path / "bare.yaml", tmp_path / "named.yaml"
+    bare.write_text("eval:\n  call_threshold: 0.3\n", encoding="utf-8")
+    named.write_text("model:\n  name_or_path: tiny-qwen3\neval:\n  call_threshold: 0.3\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="--model is required"):
+        runtime_config_with_model(build_parser().parse_args(["chat", "--config", str(bare)]))
+    cfg = runtime_config_with_model(build_parser().parse_args(["serve", "--config", str(named)]))
+    assert cfg.model.name_or_path == "tiny-qwen3" and cfg.eval.call_threshold == 0.3

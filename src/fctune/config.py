@@ -18,6 +18,7 @@ from typing import Any, Iterable
 import yaml
 
 from fctune.errors import ConfigError
+from fctune.formats import TEMPLATES
 
 DEFAULT_TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
@@ -192,7 +193,6 @@ ALIASES = {
 MOVED = {"train.num_threads": "model.threads"}
 """Keys that moved to another section: still accepted under their old name."""
 
-TEMPLATES = ("auto", "own", "hermes")
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 
 

@@ -40,6 +40,9 @@ THINK_CLOSE = "</think>"
 END_OF_TEXT = "<|endoftext|>"
 END_MARKERS = (IM_END, END_OF_TEXT)
 """Where :func:`parse` cuts generated text; generation stops when one is written."""
+TEMPLATES = ("auto", "own", "hermes")
+"""``auto``: the model's own chat template when it knows tools, else the built-in hermes one; ``own``:
+insist on the model's; ``hermes``: the built-in one (``templates/hermes.jinja``)."""
 IGNORE_INDEX = -100
 """Label value for positions without loss (the PyTorch cross-entropy convention)."""
 
@@ -334,8 +337,8 @@ class ChatFormat:
         own_knows_tools = bool(own) and "tools" in own and "tool_call" in own
         if template == "own" and not own_knows_tools:
             raise FctuneError("model.template=own, but the tokenizer's chat template has no tool support; use 'auto' or 'hermes'")
-        if template not in ("auto", "own", "hermes"):
-            raise FctuneError(f"unknown template {template!r}: use auto, own or hermes")
+        if template not in TEMPLATES:
+            raise FctuneError(f"unknown template {template!r}: use {', '.join(TEMPLATES)}")
         self.template_name = "own" if (template != "hermes" and own_knows_tools) else "hermes"
         if self.template_name == "hermes":
             tokenizer.chat_template = builtin_template("hermes")

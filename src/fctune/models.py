@@ -199,10 +199,16 @@ def load_tokenizer(name_or_path: str) -> Any:
     from transformers import AutoTokenizer
 
     local = Path(str(name_or_path))
-    if local.is_dir() and not (local / "config.json").exists() and \
-            any((local / f).is_file() for f in ("tokenizer.json", "tokenizer_config.json")):
-        return _from_pretrained(AutoTokenizer, str(local))
-    return _from_pretrained(AutoTokenizer, resolve_model_path(name_or_path))
+    path = str(local) if local.is_dir() and any((local / f).is_file() for f in ("tokenizer.json", "tokenizer_config.json")) \
+        else resolve_model_path(name_or_path)
+    try:
+        return _from_pretrained(AutoTokenizer, path)
+    except ModelLoadError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every failure here means the same thing to the user
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelLoadError(f"cannot load a tokenizer from {name_or_path!r}: {first}. Pass a directory holding "
+                             "tokenizer.json and tokenizer_config.json, or a model") from exc
 
 
 def load_model(name_or_path: str, dtype: str = "auto", device: str = "auto") -> tuple[Any, Any]:

@@ -32,14 +32,14 @@ tokenizer and template, no weights to fetch."""
 
 
 def run(args: argparse.Namespace) -> int:
-    from fctune.commands.options import runtime_config
+    from fctune.commands.options import names_a_model, runtime_config
     from fctune.data.io import load_training_conversations
     from fctune.errors import FctuneError
     from fctune.formats import ChatFormat
     from fctune.models import load_tokenizer
 
-    named = args.rt_model_name_or_path is not None or args.config_file
-    rt = runtime_config(args, [] if named else [f"model.name_or_path={INSPECT_MODEL}"]).model
+    cfg = runtime_config(args)
+    rt = cfg.model if names_a_model(args, cfg) else runtime_config(args, [f"model.name_or_path={INSPECT_MODEL}"]).model
     conversations, _source = load_training_conversations(args.file)
     if args.index is not None:
         if not 0 <= args.index < len(conversations):

@@ -17,7 +17,7 @@ RUNTIME_FLAGS: dict[str, tuple[str, dict[str, Any]]] = {
                                                "tiny-qwen3) or hub id (model.name_or_path)"}),
     "--adapter": ("model.adapter", {"metavar": "DIR", "help": "LoRA adapter directory (model.adapter)"}),
     "--template": ("model.template", {"choices": TEMPLATES, "help": "chat template, as in training (model.template)"}),
-    "--dtype": ("model.dtype", {"choices": DTYPES, "help": "weights dtype (default: fp32 on CPU, bf16 on GPU)"}),
+    "--dtype": ("model.dtype", {"choices": DTYPES, "help": "weights dtype (auto: fp32 on CPU, bf16 on GPU; in merge, the dtype saved, auto: the base checkpoint's)"}),
     "--device": ("model.device", {"metavar": "DEVICE", "help": "auto, cpu, cuda, cuda:1, ... (model.device)"}),
     "--threads": ("model.threads", {"type": int, "metavar": "N", "help": "CPU threads (default: physical cores; model.threads)"}),
     "--thinking": ("model.enable_thinking", {"action": "store_const", "const": "true",
@@ -66,13 +66,22 @@ def runtime_config(args: Any, overrides: Iterable[str] = ()) -> "Config":
     return load_config(getattr(args, "config_file", None), [*overrides, *runtime_overrides(args)])
 
 
+def names_a_model(args: Any, cfg: Config) -> bool:
+    """Whether ``--model`` or the ``--config`` file named the model (rather than the default)."""
+    from fctune.config import ModelConfig
+
+    return getattr(args, _dest("model.name_or_path"), None) is not None or \
+        cfg.model.name_or_path != ModelConfig().name_or_path
+
+
 def runtime_config_with_model(args: Any, overrides: Iterable[str] = ()) -> "Config":
     """:func:`runtime_config` for commands that cannot run without a model named by ``--model`` or
     by the ``--config`` file (the default hub id is no choice a command should make silently)."""
-    if getattr(args, _dest("model.name_or_path"), None) is None and not getattr(args, "config_file", None):
+    cfg = runtime_config(args, overrides)
+    if not names_a_model(args, cfg):
         raise ConfigError("--model is required (a directory, .gguf file, alias or hub id), or --config FILE "
                           "with model.name_or_path")
-    return runtime_config(args, overrides)
+    return cfg
 
 
 def add_config_arguments(parser: Any, with_file: bool = True) -> None:

@@ -62,7 +62,9 @@ def run(args: argparse.Namespace) -> int:
     from fctune.serving.app import create_app
     from fctune.serving.engine import Engine
 
-    rt = runtime_config_with_model(args).model
+    cfg = runtime_config_with_model(args)
+    rt = cfg.model
+    requested = args.call_threshold if args.call_threshold is not None else cfg.eval.call_threshold
     if args.max_new_tokens <= 0:
         raise FctuneError("--max-new-tokens must be > 0")
     if args.max_model_len is not None and args.max_model_len <= 1:
@@ -73,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"fctune serve: loading {rt.name_or_path}" + (f" + adapter {rt.adapter}" if rt.adapter else ""),
               file=sys.stderr, flush=True)
         engine = Engine.load(rt, max_model_len=args.max_model_len, default_max_new_tokens=args.max_new_tokens,
-                             call_threshold=resolve_threshold(args.call_threshold, rt.adapter, rt.name_or_path))
+                             call_threshold=resolve_threshold(requested, rt.adapter, rt.name_or_path))
         name = served_name(args, rt.name_or_path)
         app = create_app(engine, name, aliases=(rt.name_or_path,))
         host, port = sock.getsockname()[:2]

@@ -245,6 +245,9 @@ class Engine:
                 tokens = stream_tokens(self.model, self.fmt, prompt.ids, params.max_new_tokens, params.temperature,
                                        params.top_p, self._seed(params), threshold)
                 for token in tokens:
+                    if cancel is not None and cancel.is_set():  # a token picked after the cancel is dropped
+                        finish = "stop"
+                        break
                     generated.append(token)
                     if token in stop_ids:
                         finish = "stop"
@@ -255,9 +258,6 @@ class Engine:
                         if stops.hit or stream.done:
                             finish = "stop"
                             break
-                    if cancel is not None and cancel.is_set():
-                        finish = "stop"
-                        break
                 if not stream.done:  # what is still held back: an unfinished character or stop string
                     text = self.fmt.decode(generated)
                     piece = stops.push(text)

@@ -60,11 +60,11 @@ def _print_table(report: ValidationReport) -> None:
 def run(args: argparse.Namespace) -> int:
     if not Path(args.file).is_file():
         raise FctuneError(f"{args.file}: no such file")
-    from fctune.commands.options import runtime_config
+    from fctune.commands.options import names_a_model, runtime_config
 
-    rt = runtime_config(args).model
-    named = args.rt_model_name_or_path is not None or args.config_file
-    tokenizer = args.tokenizer or (rt.name_or_path if named else None)
+    cfg = runtime_config(args)
+    rt = cfg.model
+    tokenizer = args.tokenizer or (rt.name_or_path if names_a_model(args, cfg) else None)
     if args.max_length is not None and tokenizer is None:
         print("note: --max-length is only checked with --tokenizer or --model", file=sys.stderr)
     report = validate_file(args.file, tokenizer=tokenizer, max_length=args.max_length, template=rt.template,
