@@ -4,42 +4,36 @@ answers to users? Measured on validation conversations (never a test split), fir
 
     python scripts/after_tool_rule.py demo-out/adapter demo-out/data/valid.jsonl [--model qwen2.5-0.5b]
 
-docs/evaluation.md quotes its output for the demo's adapter."""
+The README quotes its output for the demo's adapter."""
 import argparse
 import json
-from pathlib import Path
+import sys
 
-import torch
-
-from fctune.calibrate import resolve_threshold
+from fctune.calibrate import call_probability, first_token_scores, resolve_threshold
 from fctune.config import ModelConfig
-from fctune.generate import PrefixReuse, full_attention_only
+from fctune.data.io import load_conversations
 from fctune.models import load_runtime
+
+
+def after_tool(messages: list[dict]) -> bool:
+    return bool(messages) and messages[-1]["role"] == "tool"
+
+
+def probability_and_greedy(logits, call_id: int) -> tuple[float, bool]:
+    """(P(call), whether plain greedy would open with the call token)."""
+    return call_probability(logits, call_id), int(logits.argmax()) == call_id
+
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
 parser.add_argument("adapter")
 parser.add_argument("valid", help="validation conversations (JSONL)")
 parser.add_argument("--model", default="qwen2.5-0.5b")
 args = parser.parse_args()
-adapter, valid = args.adapter, args.valid
-thr = resolve_threshold(None, adapter)
-model, fmt = load_runtime(ModelConfig(name_or_path=args.model, adapter=adapter))
-device = next(model.parameters()).device
-reuse = PrefixReuse(full_attention_only(model))
-rows = []
-with torch.inference_mode():
-    for line in Path(valid).read_text(encoding="utf-8").splitlines():
-        conv = json.loads(line)
-        for turn in fmt.render_training(conv):
-            if turn.turn == 0 or conv["messages"][turn.turn - 1]["role"] != "tool":
-                continue
-            if turn.prompt_length >= len(turn.input_ids):
-                continue
-            logits = reuse.run(model, turn.input_ids[:turn.prompt_length], device)[0][0].float()
-            p = torch.softmax(logits, -1)
-            call = turn.input_ids[turn.prompt_length] == fmt.call_start_id
-            greedy_call = int(logits.argmax()) == fmt.call_start_id
-            rows.append((float(p[fmt.call_start_id]), call, greedy_call))
+thr = resolve_threshold(None, args.adapter)
+model, fmt = load_runtime(ModelConfig(name_or_path=args.model, adapter=args.adapter))
+scored = first_token_scores(model, fmt, load_conversations(args.valid), sys.maxsize, where=after_tool,
+                            score=probability_and_greedy)
+rows = [(p, call, greedy) for (p, greedy), call in scored]
 n = len(rows)
 calls = sum(c for _, c, _ in rows)
 acc_greedy = sum(g == c for _, c, g in rows) / n

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 
-def _tool(name, props, required=()):
-    return {"type": "function", "function": {"name": name, "description": f"{name} tool",
+def tool(name, props, required=(), description=None):
+    return {"type": "function", "function": {"name": name, "description": description or f"{name} tool",
             "parameters": {"type": "object", "properties": props, "required": list(required)}}}
 
 
 TOOLS = [
-    _tool("get_weather", {"location": {"type": "string"}, "date": {"type": "string"}}, ["location"]),
-    _tool("get_current_time", {"timezone": {"type": "string"}}),
-    _tool("calculate", {"expression": {"type": "string"}}, ["expression"]),
+    tool("get_weather", {"location": {"type": "string"}, "date": {"type": "string"}}, ["location"]),
+    tool("get_current_time", {"timezone": {"type": "string"}}),
+    tool("calculate", {"expression": {"type": "string"}}, ["expression"]),
 ]
 
 

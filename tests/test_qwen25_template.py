@@ -19,28 +19,19 @@ import pytest
 
 from fctune.formats import IM_END, ChatFormat, ToolCall
 
-from tests.conversations import MULTI_STEP, MULTI_TURN, NO_TOOLS_CHAT
+from tests.conversations import MULTI_STEP, MULTI_TURN, NO_TOOLS_CHAT, call, tool
 
 DEFAULT_SYSTEM = "You are Qwen, created by Alibaba Cloud. You are a helpful assistant."
 TOOL_CALL = "<tool_call>"
 TOOL_CALL_END = "</tool_call>"
 
 
-def _tool(name, props, required=(), description=None):
-    return {"type": "function", "function": {"name": name, "description": description or f"{name} tool",
-            "parameters": {"type": "object", "properties": props, "required": list(required)}}}
-
-
 TOOLS = [
-    _tool("get_weather", {"location": {"type": "string", "description": "城市名称"}, "date": {"type": "string"}},
+    tool("get_weather", {"location": {"type": "string", "description": "城市名称"}, "date": {"type": "string"}},
           ["location"], description="查询指定城市的天气"),
-    _tool("get_current_time", {"timezone": {"type": "string"}}),
-    _tool("calculate", {"expression": {"type": "string"}}, ["expression"]),
+    tool("get_current_time", {"timezone": {"type": "string"}}),
+    tool("calculate", {"expression": {"type": "string"}}, ["expression"]),
 ]
-
-
-def call(name, **args):
-    return {"type": "function", "function": {"name": name, "arguments": args}}
 
 
 SINGLE = {"tools": TOOLS, "messages": [
@@ -384,7 +375,7 @@ def test_round_trip_trained_call_turns_parse_back(tok, fmt, name):
 def test_nested_and_typed_arguments_round_trip(tok, fmt):
     args = {"filters": {"city": "上海", "days": [1, 2, 3]}, "limit": 5, "exact": True, "ratio": 0.5, "note": None,
             "quote": 'say "hi" </tool_call> \\ done'}
-    tools = [_tool("search", {"filters": {"type": "object"}, "limit": {"type": "integer"}})]
+    tools = [tool("search", {"filters": {"type": "object"}, "limit": {"type": "integer"}})]
     conv = {"tools": tools, "messages": [{"role": "user", "content": "Find forecasts, please"},
                                          {"role": "assistant", "content": "", "tool_calls": [call("search", **args)]}]}
     [s] = check_invariants(fmt, conv)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from fctune.config import TrainConfig
 from fctune.generate import DEFAULT_CALL_THRESHOLD
@@ -48,18 +48,27 @@ def thresholds_for(threshold: float, conversations: Sequence[Sequence[dict]]) ->
     return [threshold if decides(messages) else 0.0 for messages in conversations]
 
 
-def first_token_call_probabilities(model: Any, fmt: Any, conversations: Sequence[dict],
-                                   max_length: int) -> list[tuple[float, bool]]:
-    """(P(call token) at the start of the turn, whether the turn opens with a call) per assistant turn
-    that answers a user message: the call/no-call decision. Turns after tool results (mostly easy
-    final answers) are left out, so they cannot make a lax threshold look good."""
+def call_probability(logits: Any, call_id: int) -> float:
+    """P(the call token) from the logits of a turn's first position."""
+    import torch
+
+    return float(torch.softmax(logits.float(), dim=-1)[call_id])
+
+
+def first_token_scores(model: Any, fmt: Any, conversations: Sequence[dict], max_length: int,
+                       where: Callable[[Sequence[dict]], bool] = decides,
+                       score: Callable[[Any, int], Any] = call_probability) -> list[tuple[Any, bool]]:
+    """(``score(logits, call id)`` at the start of the turn, whether the turn opens with a call) per
+    assistant turn whose history ``where`` accepts (default: answers to a user message, where the
+    call decision applies), turns over ``max_length`` tokens left out. The turns of a conversation
+    extend each other's prompts, so each prompt pass reuses the one before (:class:`fctune.generate.PrefixReuse`)."""
     import torch
 
     from fctune.generate import PrefixReuse, full_attention_only
 
     device = next(model.parameters()).device
-    reuse = PrefixReuse(full_attention_only(model))  # the turns of a conversation extend each other's prompts
-    out: list[tuple[float, bool]] = []
+    reuse = PrefixReuse(full_attention_only(model))
+    out: list[tuple[Any, bool]] = []
     was_training = model.training
     model.eval()
     try:
@@ -68,15 +77,22 @@ def first_token_call_probabilities(model: Any, fmt: Any, conversations: Sequence
                 for turn in fmt.render_training(conv):
                     if len(turn.input_ids) > max_length or turn.prompt_length >= len(turn.input_ids):
                         continue
-                    if turn.turn == 0 or not decides(conv["messages"][:turn.turn]):
+                    if not where(conv["messages"][:turn.turn]):
                         continue
-                    logits = reuse.run(model, turn.input_ids[:turn.prompt_length], device)[0][0].float()
-                    p = float(torch.softmax(logits, dim=-1)[fmt.call_start_id])
-                    out.append((p, turn.input_ids[turn.prompt_length] == fmt.call_start_id))
+                    logits = reuse.run(model, turn.input_ids[:turn.prompt_length], device)[0][0]
+                    out.append((score(logits, fmt.call_start_id), turn.input_ids[turn.prompt_length] == fmt.call_start_id))
     finally:
         if was_training:
             model.train()
     return out
+
+
+def first_token_call_probabilities(model: Any, fmt: Any, conversations: Sequence[dict],
+                                   max_length: int) -> list[tuple[float, bool]]:
+    """(P(call token) at the start of the turn, whether the turn opens with a call) per assistant turn
+    that answers a user message: the call/no-call decision. Turns after tool results (mostly easy
+    final answers) are left out, so they cannot make a lax threshold look good."""
+    return first_token_scores(model, fmt, conversations, max_length)
 
 
 def best_threshold(scored: Sequence[tuple[float, bool]], min_silence: float = MIN_SILENCE) -> dict[str, Any] | None:

@@ -128,6 +128,27 @@ def _pick(logits: Any, temperature: float, top_p: float, generator: Any) -> Any:
     return torch.multinomial(probs, 1, generator=generator).squeeze(-1)
 
 
+def per_row(threshold: float | Sequence[float], rows: int) -> list[float]:
+    """A call threshold given once for all rows, or one per row, as one number per row."""
+    limits = [float(threshold)] * rows if isinstance(threshold, (int, float)) else [float(t) for t in threshold]
+    if len(limits) != rows:
+        raise ValueError(f"{len(limits)} call thresholds for {rows} prompts")
+    return limits
+
+
+def _pad_id(fmt: Any) -> int:
+    """The id that left-pads a batch: the tokenizer's pad token, else the first stop token."""
+    pad_id = fmt.tokenizer.pad_token_id
+    return pad_id if pad_id is not None else fmt.stop_token_ids[0]
+
+
+def _generator(device: Any, temperature: float, seed: int) -> Any:
+    """A seeded torch generator for sampling; ``None`` for greedy decoding."""
+    import torch
+
+    return torch.Generator(device=device).manual_seed(seed) if temperature > 0 else None
+
+
 def decide_first_token(logits: Any, picked: Any, call_id: int, threshold: Any) -> tuple[Any, list[float | None], list[str]]:
     """The call/no-call decision on the first token of greedy answers.
 
@@ -143,9 +164,7 @@ def decide_first_token(logits: Any, picked: Any, call_id: int, threshold: Any) -
     """
     import torch
 
-    rows = logits.shape[0]
-    limits = [float(threshold)] * rows if isinstance(threshold, (int, float)) else [float(t) for t in threshold]
-    assert len(limits) == rows, (len(limits), rows)
+    limits = per_row(threshold, logits.shape[0])
     p_call = torch.softmax(logits.float(), dim=-1)[:, call_id]
     masked = logits.clone()
     masked[:, call_id] = float("-inf")
@@ -382,16 +401,14 @@ def stream_tokens(model: Any, fmt: Any, prompt: Sequence[int], max_new_tokens: i
     """The tokens of one answer as they are generated (the stop token included, when one comes):
     the same prompt pass, picks, call decision and decode step as :func:`generate`, so a streamed
     answer equals the batched one. Run it under ``torch.inference_mode()`` with the model in eval mode."""
-    import torch
-
     if max_new_tokens <= 0:
         raise ValueError("max_new_tokens must be > 0")
     device = next(model.parameters()).device
-    generator = torch.Generator(device=device).manual_seed(seed) if temperature > 0 else None
+    generator = _generator(device, temperature, seed)
     decide = (fmt.call_start_id, call_threshold) if call_threshold > 0 and temperature <= 0 else None
-    pad_id = fmt.tokenizer.pad_token_id if fmt.tokenizer.pad_token_id is not None else fmt.stop_token_ids[0]
     stop_ids = set(fmt.stop_token_ids)
-    batch = _prompt_pass(model, [list(prompt)], max_new_tokens, pad_id, PrefixReuse() if _one_by_one(model, device) else None)
+    batch = _prompt_pass(model, [list(prompt)], max_new_tokens, _pad_id(fmt),
+                         PrefixReuse() if _one_by_one(model, device) else None)
     for step in range(max_new_tokens):
         picked, _ = _first_pick(batch.logits, step, temperature, top_p, generator, decide)
         token = int(picked[0])
@@ -475,19 +492,12 @@ def generate(model: Any, fmt: Any, prompts: list[list[int]], max_new_tokens: int
         return Generations([], stats)
     if any(len(p) == 0 for p in prompts):
         raise ValueError("empty prompt")
-    pad_id = fmt.tokenizer.pad_token_id
-    if pad_id is None:
-        pad_id = fmt.stop_token_ids[0]
+    pad_id = _pad_id(fmt)
     stop_ids = set(fmt.stop_token_ids)
-    generator = None
-    if temperature > 0:
-        generator = torch.Generator(device=next(model.parameters()).device).manual_seed(seed)
-    limits = ([float(call_threshold)] * len(prompts) if isinstance(call_threshold, (int, float))
-              else [float(t) for t in call_threshold])
-    if len(limits) != len(prompts):
-        raise ValueError(f"{len(limits)} call thresholds for {len(prompts)} prompts")
-    decide = temperature <= 0 and any(t > 0 for t in limits)
     device = next(model.parameters()).device
+    generator = _generator(device, temperature, seed)
+    limits = per_row(call_threshold, len(prompts))
+    decide = temperature <= 0 and any(t > 0 for t in limits)
     reuse = PrefixReuse() if _one_by_one(model, device) else None
     # one prompt pass at a time: token order, so that neighbours share prefixes; batched prompt
     # passes: length order, so that a batch pads little

@@ -41,24 +41,25 @@ PROBE_TOOLS = [{"type": "function", "function": {
 # ---------------------------------------------------------------------------------------------
 
 
+def _matching(names: set[str], entry: str) -> list[str]:
+    """The module names an adapter-config entry (a full name or its last parts, as PEFT reads it) selects."""
+    return [n for n in names if n == entry or n.endswith("." + entry)]
+
+
 def embedding_touches(adapter_config: dict, model: Any) -> list[str]:
     """How the adapter changes the input/output embeddings (empty when it leaves them alone)."""
     ins, outs = embedding_names(model)
     full = ins | outs
     found: list[str] = []
-
-    def matches(entry: str) -> list[str]:
-        return [n for n in full if n == entry or n.endswith("." + entry)]
-
     for entry in adapter_config.get("modules_to_save") or []:
-        for name in matches(entry):
+        for name in _matching(full, entry):
             found.append(f"modules_to_save trains {name}")
     targets = adapter_config.get("target_modules")
     if isinstance(targets, str):
         found += [f"LoRA target_modules matches {n}" for n in sorted(full) if re.fullmatch(targets, n)]
     else:
         for entry in targets or []:
-            found += [f"LoRA target_modules has {n}" for n in matches(entry)]
+            found += [f"LoRA target_modules has {n}" for n in _matching(full, entry)]
     tokens = adapter_config.get("trainable_token_indices")
     if tokens:
         found.append(f"trainable_token_indices={tokens if isinstance(tokens, list) else list(tokens)}")
@@ -75,7 +76,7 @@ def _rows_follow_tie(adapter_config: dict, model: Any) -> bool:
         return False
     if isinstance(tokens, dict):
         ins, _outs = embedding_names(model)
-        return all(any(n == k or n.endswith("." + k) for n in ins) for k in tokens)
+        return all(_matching(ins, k) for k in tokens)
     return True
 
 

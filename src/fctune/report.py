@@ -131,6 +131,13 @@ def _call_turns(run: dict) -> dict | None:
     return {"n": n, "accuracy": sum(c["accuracy"] * c["n"] for c in cats) / n}
 
 
+def _row(run: dict, cat: str) -> dict | None:
+    """``{"n", "accuracy"}`` of one row of the table: a category, the call turns together, or overall."""
+    if cat == "call turns":
+        return _call_turns(run)
+    return run["overall"] if cat == "overall" else run["categories"].get(cat)
+
+
 def before_after_table(reports: Sequence[str | Path | dict[str, Any]], names: dict[str, str] | None = None) -> str:
     """One markdown table over several ``report.json`` files (or report dicts): accuracy per
     category before (base) and after (tuned) with the change, the call turns together, plus parse
@@ -149,20 +156,13 @@ def before_after_table(reports: Sequence[str | Path | dict[str, Any]], names: di
         cats = list(any_run["categories"]) + (["call turns"] if _call_turns(any_run) else []) + ["overall"]
 
         def acc(run: dict | None, cat: str) -> float | None:
-            if run is None:
-                return None
-            if cat == "call turns":
-                return (_call_turns(run) or {}).get("accuracy")
-            return (run["overall"] if cat == "overall" else run["categories"].get(cat, {})).get("accuracy")
+            return None if run is None else (_row(run, cat) or {}).get("accuracy")
 
         def cell(a: float | None, b: float | None) -> str:
             return "–" if a is None or b is None else f"{100 * (b - a):+.1f}"
 
         for cat in cats:
-            if cat == "call turns":
-                n = _call_turns(any_run)["n"]  # type: ignore[index]
-            else:
-                n = any_run["overall"]["n"] if cat == "overall" else any_run["categories"][cat]["n"]
+            n = _row(any_run, cat)["n"]  # type: ignore[index]
             a, b = acc(base, cat), acc(tuned, cat)
             label = f"**{cat}**" if cat in ("overall", "call turns") else cat
             lines.append(f"| {name} | {label} | {n} | {_pct(a)} | {_pct(b)} | {cell(a, b)} |")

@@ -19,13 +19,9 @@ def smoke_test(model: Any, fmt: Any, max_new_tokens: int = SMOKE_MAX_NEW_TOKENS,
     from fctune.generate import generate
 
     tools = original_tools()
-    was_training = model.training
-    model.eval()
     prompts = [fmt.prompt_ids([{"role": "user", "content": p}], tools) for p in SMOKE_PROMPTS]
     gens = generate(model, fmt, prompts, max_new_tokens=max_new_tokens, batch_size=len(prompts), progress=False,
-                    call_threshold=call_threshold)
-    if was_training:
-        model.train()
+                    call_threshold=call_threshold)  # generate() puts the model in eval mode and back
     results = []
     for i, (prompt, g) in enumerate(zip(SMOKE_PROMPTS, gens)):
         parsed = fmt.parse(g.text)

@@ -196,20 +196,18 @@ class Chat:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fctune.calibrate import resolve_threshold
-    from fctune.commands.options import runtime_config_with_model
+    from fctune.commands.options import call_threshold, runtime_config_with_model
     from fctune.serving.engine import Engine, SamplingParams
 
     if args.max_new_tokens <= 0:
         raise FctuneError("--max-new-tokens must be > 0")
     cfg = runtime_config_with_model(args)
     rt = cfg.model
-    requested = args.call_threshold if args.call_threshold is not None else cfg.eval.call_threshold
     tools = [] if args.no_tools else load_tools(args.tools)
     print(f"fctune chat: loading {rt.name_or_path}" + (f" + adapter {rt.adapter}" if rt.adapter else ""),
           file=sys.stderr, flush=True)
     engine = Engine.load(rt, default_max_new_tokens=args.max_new_tokens,
-                         call_threshold=resolve_threshold(requested, rt.adapter, rt.name_or_path))
+                         call_threshold=call_threshold(args, cfg))
     if sys.stdin.isatty():
         try:
             import readline  # noqa: F401 - line editing and history for input()

@@ -27,15 +27,13 @@ RUNTIME_FLAGS: dict[str, tuple[str, dict[str, Any]]] = {
 overrides the config file; one that is not leaves it (or the default) alone."""
 
 
-def add_runtime_arguments(parser: Any, model_required: bool = False, config_file: bool = True) -> None:
-    """``--model --adapter --template --dtype --device --threads --thinking`` (and ``--config FILE``):
+def add_runtime_arguments(parser: Any) -> None:
+    """``--model --adapter --template --dtype --device --threads --thinking`` and ``--config FILE``:
     the same names and meaning in every command, all mapped onto the config's ``model`` section."""
-    if config_file:
-        parser.add_argument("--config", dest="config_file", default=None, metavar="FILE",
-                            help="YAML config whose model section (and others) the flags override")
+    parser.add_argument("--config", dest="config_file", default=None, metavar="FILE",
+                        help="YAML config whose model section (and others) the flags override")
     for flag, (key, options) in RUNTIME_FLAGS.items():
-        extra = {"required": True} if flag == "--model" and model_required else {}
-        parser.add_argument(flag, dest=_dest(key), default=None, **options, **extra)
+        parser.add_argument(flag, dest=_dest(key), default=None, **options)
 
 
 def add_call_threshold_argument(parser: Any) -> None:
@@ -44,6 +42,16 @@ def add_call_threshold_argument(parser: Any) -> None:
                         help="greedy answers to a user open with a tool call iff the model gives it at least this "
                         "probability (eval.call_threshold; default: the calibrated call_threshold.json of the "
                         "adapter or merged model, else 0.5; 0: plain greedy, the likeliest single token)")
+
+
+def call_threshold(args: Any, cfg: Config) -> float:
+    """The call threshold a generating command runs with: ``--call-threshold``, else ``eval.call_threshold``
+    of the config; a negative one is the calibrated threshold of the adapter or merged model
+    (:func:`fctune.calibrate.resolve_threshold`)."""
+    from fctune.calibrate import resolve_threshold
+
+    requested = args.call_threshold if args.call_threshold is not None else cfg.eval.call_threshold
+    return resolve_threshold(requested, cfg.model.adapter, cfg.model.name_or_path)
 
 
 def _dest(key: str) -> str:
@@ -91,13 +99,6 @@ def add_config_arguments(parser: Any, with_file: bool = True) -> None:
                             help="YAML config (sections model, data, lora, train, eval); defaults are the original recipe")
     parser.add_argument("overrides", nargs="*", default=[], metavar="key=value",
                         help="dotted overrides applied after the file, e.g. lora.r=8 train.num_epochs=1")
-
-
-def config_from_args(args: Any) -> Config:
-    """Build the config from ``add_config_arguments`` positionals (a first ``key=value`` is an override),
-    ``--config FILE`` and the runtime flags of :func:`add_runtime_arguments`, when the command has them."""
-    path, overrides = config_file_and_overrides(args)
-    return load_config(path, [*overrides, *runtime_overrides(args)])
 
 
 def config_file_and_overrides(args: Any) -> tuple[str | None, list[str]]:

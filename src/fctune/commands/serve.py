@@ -56,15 +56,13 @@ def run(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from fctune.calibrate import resolve_threshold
-    from fctune.commands.options import runtime_config_with_model
+    from fctune.commands.options import call_threshold, runtime_config_with_model
     from fctune.errors import FctuneError
     from fctune.serving.app import create_app
     from fctune.serving.engine import Engine
 
     cfg = runtime_config_with_model(args)
     rt = cfg.model
-    requested = args.call_threshold if args.call_threshold is not None else cfg.eval.call_threshold
     if args.max_new_tokens <= 0:
         raise FctuneError("--max-new-tokens must be > 0")
     if args.max_model_len is not None and args.max_model_len <= 1:
@@ -75,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"fctune serve: loading {rt.name_or_path}" + (f" + adapter {rt.adapter}" if rt.adapter else ""),
               file=sys.stderr, flush=True)
         engine = Engine.load(rt, max_model_len=args.max_model_len, default_max_new_tokens=args.max_new_tokens,
-                             call_threshold=resolve_threshold(requested, rt.adapter, rt.name_or_path))
+                             call_threshold=call_threshold(args, cfg))
         name = served_name(args, rt.name_or_path)
         app = create_app(engine, name, aliases=(rt.name_or_path,))
         host, port = sock.getsockname()[:2]
