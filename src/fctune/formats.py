@@ -451,6 +451,10 @@ class ChatFormat:
         """Parse generated text (see :func:`parse`)."""
         return parse(text)
 
+    def ollama_modelfile(self, gguf_path: str, call_threshold: float | None = None) -> str:
+        """An Ollama Modelfile that prompts as this format does (see :func:`ollama_modelfile`)."""
+        return ollama_modelfile(self, gguf_path, call_threshold)
+
     def decode(self, ids: Sequence[int]) -> str:
         """Generated ids to text, keeping the tool-call tags and dropping the end-of-turn token."""
         ids = list(ids)
@@ -460,3 +464,105 @@ class ChatFormat:
                 break
         return self.tokenizer.decode(ids, skip_special_tokens=False)
 
+
+# --------------------------------------------------------------------------------------------
+# Ollama: the same layout as a Go template
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LayoutPieces:
+    """The fixed texts of a ChatML tool layout, read off the format's own renderings (so they are the
+    template's, default system prompt and think block included) for runtimes without Jinja."""
+
+    default_system: str
+    """What the template writes as system text when the conversation has none ('' for none)."""
+    tools_header: str
+    """Between the system text and the first tool's JSON (the system text's separator excluded)."""
+    separator: str
+    """Between a system text and the tools header."""
+    tools_footer: str
+    """After the last tool's JSON, up to the end of the system turn."""
+    response_prefix: str
+    response_suffix: str
+    """Around one tool result."""
+    generation_prompt: str
+    """What follows a user turn or tool result when the assistant is to answer."""
+
+
+def layout_pieces(fmt: "ChatFormat") -> LayoutPieces:
+    """Split renderings with sentinel texts into the template's fixed pieces."""
+    sys_text, user_text, result = "\x01S\x01", "\x01U\x01", "\x01R\x01"
+    tool = {"type": "function", "function": {"name": "f", "description": "d",
+                                             "parameters": {"type": "object", "properties": {}}}}
+    tool_json = json.dumps(tool, ensure_ascii=False)
+    system_head = f"{IM_START}system\n"
+    with_tools = fmt.render_text([{"role": "system", "content": sys_text}, {"role": "user", "content": user_text}], [tool])
+    after_system = with_tools[with_tools.index(sys_text) + len(sys_text):]
+    header, rest = after_system.split(tool_json, 1)
+    footer = rest[: rest.index(IM_END)]
+    bare = fmt.render_text([{"role": "user", "content": user_text}])
+    default = bare[len(system_head): bare.index(IM_END)] if bare.startswith(system_head) else ""
+    no_system = fmt.render_text([{"role": "user", "content": user_text}], [tool])
+    plain_header = no_system[len(system_head) + len(default): no_system.index(tool_json)]
+    separator = header[: len(header) - len(plain_header)]
+    if not header.endswith(plain_header) or not no_system.startswith(system_head):
+        raise FctuneError("this chat template's tools section cannot be written as an Ollama template")
+    call = {"type": "function", "function": {"name": "f", "arguments": {}}}
+    history = [{"role": "user", "content": user_text}, {"role": "assistant", "content": "", "tool_calls": [call]},
+               {"role": "tool", "name": "f", "content": result}]
+    with_result = fmt.render_text(history, [tool])
+    at = with_result.index(result)
+    prefix = with_result[with_result.rindex(IM_START, 0, at): at]
+    suffix = with_result[at + len(result):]
+    user_only = fmt.render_text([{"role": "user", "content": user_text}])
+    generation = fmt.prompt_text([{"role": "user", "content": user_text}])[len(user_only):]
+    return LayoutPieces(default, header[len(separator):], separator, footer, prefix, suffix, generation)
+
+
+def _go(text: str) -> str:
+    """``text`` as literal Go-template output (no action delimiters inside)."""
+    assert "{{" not in text and "}}" not in text, text
+    return text
+
+
+def ollama_template(fmt: "ChatFormat") -> str:
+    """A Go template (Ollama's TEMPLATE) that writes prompts in this format's layout: system text and
+    tools section, user turns, assistant turns with their ``<tool_call>`` blocks, tool results, and the
+    generation prompt. No ``{{-``: every newline of the layout is literal text. Ollama writes tool
+    schemas and arguments as compact JSON (no space after ``:``
+    and ``,``), where the Jinja template writes Python's spacing: the one difference left."""
+    p = layout_pieces(fmt)
+    return (
+        "{{ if or .System .Tools }}" + _go(f"{IM_START}system\n") + "{{ if .System }}{{ .System }}"
+        "{{ if .Tools }}" + _go(p.separator) + "{{ end }}{{ end }}"
+        "{{ if .Tools }}" + _go(p.tools_header) + "{{ range $i, $t := .Tools }}{{ if $i }}\n{{ end }}"
+        '{"type": "function", "function": {{ $t.Function }}}{{ end }}' + _go(p.tools_footer) + "{{ end }}"
+        + _go(f"{IM_END}\n") + "{{ end }}"
+        "{{ range $i, $m := .Messages }}{{ $last := eq (len (slice $.Messages $i)) 1 }}"
+        '{{ if eq $m.Role "user" }}' + _go(f"{IM_START}user\n") + "{{ $m.Content }}" + _go(f"{IM_END}\n")
+        + '{{ else if eq $m.Role "assistant" }}' + _go(f"{IM_START}assistant\n") + "{{ $m.Content }}"
+        "{{ range $j, $c := $m.ToolCalls }}{{ if or $j $m.Content }}\n{{ end }}"
+        + _go(f'{TOOL_CALL_OPEN}\n{{"name": "') + '{{ $c.Function.Name }}", "arguments": {{ $c.Function.Arguments }}'
+        + _go(f"}}\n{TOOL_CALL_CLOSE}") + "{{ end }}{{ if not $last }}" + _go(f"{IM_END}\n") + "{{ end }}"
+        '{{ else if eq $m.Role "tool" }}' + _go(p.response_prefix) + "{{ $m.Content }}" + _go(p.response_suffix)
+        + "{{ end }}"
+        '{{ if and (ne $m.Role "assistant") $last }}' + _go(p.generation_prompt) + "{{ end }}"
+        "{{ end }}"
+    )
+
+
+def ollama_modelfile(fmt: "ChatFormat", gguf_path: str, call_threshold: float | None = None) -> str:
+    """An Ollama Modelfile for a GGUF exported from a model in this format."""
+    p = layout_pieces(fmt)
+    stops = [IM_END] + [t for t in (END_OF_TEXT,) if t in fmt.tokenizer.get_vocab()]
+    lines = ["# Ollama Modelfile written by fctune: ollama create NAME -f Modelfile", f"FROM {gguf_path}",
+             'TEMPLATE """' + ollama_template(fmt).replace('"""', '\\"\\"\\"') + '"""']
+    if p.default_system:
+        lines.append('SYSTEM """' + p.default_system + '"""')
+    lines += [f'PARAMETER stop "{s}"' for s in stops]
+    lines.append("PARAMETER temperature 0")
+    if call_threshold is not None:
+        lines.append(f"# fctune calibrated a call threshold of {call_threshold:.4f} (first-token probability of "
+                     f"{TOOL_CALL_OPEN} needed to call a tool); Ollama cannot apply it, fctune serve does.")
+    return "\n".join(lines) + "\n"

@@ -24,6 +24,7 @@ import os
 import re
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -111,40 +112,73 @@ def _tolerance(scale: float) -> float:
     return 1e-4 * max(1.0, scale)
 
 
-def merge_adapter(model: str, adapter: str, out: str, *, dtype: str = "auto", untie: bool = False,
-                  template: str = "auto", device: str = "cpu", verify: bool = True, overwrite: bool = False,
-                  log: Any = print) -> dict[str, Any]:
-    """Merge ``adapter`` into ``model`` and save to ``out``; returns a summary (dtype, tied, logit diffs)."""
+@dataclass
+class Merged:
+    """A model with its adapter folded in, in memory, and what saving or exporting it needs."""
+
+    model: Any
+    tokenizer: Any
+    fmt: Any
+    """The :class:`fctune.formats.ChatFormat` training used (its template is set on ``tokenizer``)."""
+    tied: bool
+    probe: list[int]
+    """Prompt ids the logits checks run on."""
+    reference: Any
+    """fp32 logits of base + adapter on ``probe`` (``None`` without verification)."""
+    saved_dtype: Any
+    adapter_dir: Path | None
+    merged_diff: float | None = None
+    """Max |logits(merged) - logits(base + adapter)| on ``probe`` (``None`` without verification or adapter)."""
+
+
+def check_out_dir(out_dir: Path, inputs: list[Path], overwrite: bool) -> None:
+    """Refuse an output directory that exists with content (unless ``overwrite``) or that is, holds or
+    lies inside one of the ``inputs``: replacing it would destroy what the command reads."""
+    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())) and not overwrite:
+        raise FctuneError(f"--out {out_dir} exists and is not empty (pass --overwrite to replace it)")
+    target = out_dir.resolve()
+    for path in inputs:
+        source = path.resolve()
+        if target == source or target in source.parents or source in target.parents:
+            raise FctuneError(f"--out {out_dir} must be apart from the input {path} (neither inside the other)")
+
+
+def merge_in_memory(model: str, adapter: str | None, *, dtype: str = "auto", untie: bool = False,
+                    template: str = "auto", device: str = "cpu", verify: bool = True,
+                    log: Any = print) -> Merged:
+    """``model`` with ``adapter`` merged (or the model alone when ``adapter`` is ``None``), fp32, in memory,
+    its logits checked against base + adapter; ``dtype``: what a saved copy should use (``auto``: the base's)."""
     import torch
     from peft import PeftModel
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoTokenizer
 
     from fctune.formats import ChatFormat
     from fctune.models import load_model, resolve_device, resolve_model_path
 
     device = resolve_device(device)
-
-    adir = Path(adapter)
-    if not (adir / "adapter_config.json").is_file():
-        raise ModelLoadError(f"{adir}: no adapter_config.json (not a LoRA adapter directory)")
-    adapter_config = json.loads((adir / "adapter_config.json").read_text())
-    if adapter_config.get("peft_type", "LORA") != "LORA":
-        raise FctuneError(f"{adir}: a {adapter_config.get('peft_type')} adapter; only LoRA adapters can be merged")
-    out_dir = Path(out)
-    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())) and not overwrite:
-        raise FctuneError(f"--out {out_dir} exists and is not empty (pass --overwrite to replace it)")
-    if out_dir.resolve() in (adir.resolve(), Path(resolve_model_path(model)).resolve()):
-        raise FctuneError("--out must differ from the adapter and the base model directories")
+    adir = Path(adapter) if adapter else None
+    adapter_config: dict = {}
+    if adir is not None:
+        if not (adir / "adapter_config.json").is_file():
+            raise ModelLoadError(f"{adir}: no adapter_config.json (not a LoRA adapter directory)")
+        adapter_config = json.loads((adir / "adapter_config.json").read_text())
+        if adapter_config.get("peft_type", "LORA") != "LORA":
+            raise FctuneError(f"{adir}: a {adapter_config.get('peft_type')} adapter; only LoRA adapters can be merged")
 
     base_path = resolve_model_path(model)
     saved_dtype = _saved_dtype(dtype, base_path)
     base, tokenizer = load_model(model, dtype="float32", device=device)
-    if (adir / "tokenizer_config.json").is_file():
+    if adir is not None and (adir / "tokenizer_config.json").is_file():
         tokenizer = AutoTokenizer.from_pretrained(str(adir))
     fmt = ChatFormat(tokenizer, template=template)  # sets the template that training used on the tokenizer
 
     config = base.config.get_text_config() if hasattr(base.config, "get_text_config") else base.config
     tied = bool(getattr(config, "tie_word_embeddings", False)) or is_tied(base)
+    probe = fmt.prompt_ids(PROBE, PROBE_TOOLS)[:96]
+    if adir is None:
+        base.eval()
+        return Merged(base, tokenizer, fmt, tied, probe, _probe_logits(base, probe) if verify else None,
+                      saved_dtype, None)
     touches = embedding_touches(adapter_config, base)
     if tied and _rows_follow_tie(adapter_config, base):
         touches = []  # PEFT trains the shared rows once (the head follows the embedding): one matrix holds them
@@ -164,7 +198,6 @@ def merge_adapter(model: str, adapter: str, out: str, *, dtype: str = "auto", un
         tied = False
         log("untied lm_head from embed_tokens (the adapter trains them)")
 
-    probe = fmt.prompt_ids(PROBE, PROBE_TOOLS)[:96]
     peft_model = PeftModel.from_pretrained(base, str(adir))
     peft_model.eval()
     reference = _probe_logits(peft_model, probe) if verify else None
@@ -176,13 +209,36 @@ def merge_adapter(model: str, adapter: str, out: str, *, dtype: str = "auto", un
             raise FctuneError("the base ties lm_head to embed_tokens but the merged weights differ; "
                               "refusing to save a model that would load differently")
         head.weight = embed.weight
-    summary: dict[str, Any] = {"out": str(out_dir), "dtype": str(saved_dtype).replace("torch.", ""),
-                               "tie_word_embeddings": tied}
+    diff = None
     if reference is not None:
         diff, scale = _max_diff(_probe_logits(merged, probe), reference)
-        summary["max_logit_diff_merged"] = diff
         if diff > _tolerance(scale):
             raise FctuneError(f"merged logits differ from base + adapter by {diff:.3g} (logits up to {scale:.3g}); not saved")
+    return Merged(merged, tokenizer, fmt, tied, probe, reference, saved_dtype, adir, diff)
+
+
+def merge_adapter(model: str, adapter: str, out: str, *, dtype: str = "auto", untie: bool = False,
+                  template: str = "auto", device: str = "cpu", verify: bool = True, overwrite: bool = False,
+                  log: Any = print) -> dict[str, Any]:
+    """Merge ``adapter`` into ``model`` and save to ``out``; returns a summary (dtype, tied, logit diffs)."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from fctune.models import resolve_device, resolve_model_path
+
+    device = resolve_device(device)
+    adir, out_dir = Path(adapter), Path(out)
+    if not (adir / "adapter_config.json").is_file():
+        raise ModelLoadError(f"{adir}: no adapter_config.json (not a LoRA adapter directory)")
+    check_out_dir(out_dir, [adir, Path(resolve_model_path(model))], overwrite)
+    m = merge_in_memory(model, adapter, dtype=dtype, untie=untie, template=template, device=device,
+                        verify=verify, log=log)
+    merged, tokenizer, fmt, tied, saved_dtype, reference = m.model, m.tokenizer, m.fmt, m.tied, m.saved_dtype, m.reference
+    probe = m.probe
+    summary: dict[str, Any] = {"out": str(out_dir), "dtype": str(saved_dtype).replace("torch.", ""),
+                               "tie_word_embeddings": tied}
+    if m.merged_diff is not None:
+        summary["max_logit_diff_merged"] = m.merged_diff
 
     merged.to(saved_dtype)
     merged.config.dtype = saved_dtype
@@ -211,7 +267,7 @@ def merge_adapter(model: str, adapter: str, out: str, *, dtype: str = "auto", un
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    del merged, peft_model, base
+    del merged, m
 
     if verify:
         loaded = AutoModelForCausalLM.from_pretrained(str(out_dir), dtype=saved_dtype).to(device).eval()
