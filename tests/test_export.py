@@ -10,7 +10,6 @@ tests skip and say so; ``make setup`` installs the runtime wherever node is.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,26 +17,32 @@ import pytest
 from tests.conversations import MULTI_STEP, PARALLEL, SINGLE
 from tests.helpers import ROOT, TINY_YAML, TRAINING, run_fctune
 
-pytestmark = pytest.mark.slow
+slow = pytest.mark.slow
 
 
-def _llamacpp_or_skip() -> None:
+def _llamacpp_missing() -> str | None:
+    """Why llama.cpp cannot run here (None when it can): node absent, or its runtime not installed."""
     from fctune.llamacpp import LlamaCppUnavailable, runtime_dir
 
     try:
         runtime_dir()
     except LlamaCppUnavailable as exc:
-        print(f"llama.cpp tests skipped: {exc}")
-        pytest.skip(str(exc))
+        return str(exc)
+    return None
+
+
+def _llamacpp_or_skip() -> None:
+    missing = _llamacpp_missing()
+    if missing:
+        print(f"llama.cpp tests skipped: {missing}")
+        pytest.skip(missing)
 
 
 @pytest.fixture(scope="module")
 def exported(tool_model, tmp_path_factory) -> Path:
     """The tool model exported as f16 by the CLI (transformers read-back on, llama.cpp check on)."""
     out = tmp_path_factory.mktemp("export") / "tool-gguf"
-    llamacpp = "off"
-    if shutil.which("node"):
-        llamacpp = "on"
+    llamacpp = "off" if _llamacpp_missing() else "on"
     proc = run_fctune("export", "--model", str(tool_model), "--out", str(out), "--quant", "f16",
                       "--device", "cpu", "--llamacpp", llamacpp, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -66,10 +71,19 @@ def _fields(path: Path) -> dict:
     return out
 
 
+@slow
 def test_file_carries_the_training_template_and_end_of_turn(exported, tool_model, tool_fmt):
     fields = _fields(exported)
     assert fields["general.architecture"] == "qwen3"
-    assert fields["tokenizer.chat_template"] == tool_fmt.tokenizer.chat_template
+    assert fields["tokenizer.chat_template"] == tool_fmt.runtime_template()
+    # rendered with no template arguments, as a runtime does: the training prompt (non-thinking)
+    import copy
+
+    plain = copy.deepcopy(tool_fmt.tokenizer)
+    plain.chat_template = fields["tokenizer.chat_template"]
+    messages, tools = SINGLE["messages"][:1], SINGLE["tools"]
+    assert plain.apply_chat_template(messages, tools=tools, tokenize=False, add_generation_prompt=True) == \
+        tool_fmt.prompt_text(messages, tools)
     assert fields["tokenizer.ggml.eos_token_id"] == tool_fmt.end_of_turn_id
     assert fields["tokenizer.ggml.pre"] == "qwen2"
     assert fields["qwen3.attention.key_length"] == 16  # the tiny model's head_dim, not hidden / heads by luck
@@ -80,6 +94,7 @@ def test_file_carries_the_training_template_and_end_of_turn(exported, tool_model
     assert f"FROM ./{exported.name}" in modelfile and 'PARAMETER stop "<|im_end|>"' in modelfile
 
 
+@slow
 def test_transformers_reads_back_the_same_model(exported, tool_model, tool_fmt):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -99,6 +114,7 @@ def test_transformers_reads_back_the_same_model(exported, tool_model, tool_fmt):
         assert tokenizer(text, add_special_tokens=False)["input_ids"] == tool_fmt.encode(text)
 
 
+@slow
 def test_llamacpp_builds_the_training_prompt_and_writes_the_trained_calls(exported, tool_fmt):
     _llamacpp_or_skip()
     from fctune.llamacpp import check_gguf
@@ -116,6 +132,7 @@ def test_llamacpp_builds_the_training_prompt_and_writes_the_trained_calls(export
     assert checks[3].text == TRAINING[0]["messages"][3]["content"] and checks[3].calls == []
 
 
+@slow
 def test_llamacpp_renders_the_multi_step_fixture_as_training(exported, tool_fmt):
     _llamacpp_or_skip()
     from fctune.llamacpp import run_llamacpp
@@ -130,6 +147,7 @@ def test_llamacpp_renders_the_multi_step_fixture_as_training(exported, tool_fmt)
     assert samples[-1].input_ids == full[: len(samples[-1].input_ids)]  # the last trained turn, token for token
 
 
+@slow
 def test_tiny_config_adapter_exports_with_its_threshold(tmp_path):
     run = tmp_path / "tiny"
     proc = run_fctune("train", str(TINY_YAML), f"train.output_dir={run}", "train.smoke_test=false", cwd=ROOT,
@@ -138,7 +156,7 @@ def test_tiny_config_adapter_exports_with_its_threshold(tmp_path):
     (run / "call_threshold.json").write_text(json.dumps({"call_threshold": 0.625}) + "\n")
     out = tmp_path / "gguf"
     proc = run_fctune("export", "--model", "tiny-qwen3", "--adapter", str(run), "--out", str(out),
-                      "--device", "cpu", timeout=600)
+                      "--llamacpp", "off", timeout=600)  # the default --device auto
     assert proc.returncode == 0, proc.stderr[-3000:]
     import gguf
 
@@ -196,6 +214,7 @@ def test_ollama_pieces_rebuild_the_rendering(tok, qwen25_tokenizer):
         assert ('SYSTEM """' in modelfile) == bool(system)
 
 
+@slow
 def test_trained_token_rows_reach_the_gguf(tmp_path):
     """Rows of ``<tool_call>``/``</tool_call>`` trained through PEFT (tied model): in the f32 GGUF's
     token_embd (which llama.cpp also uses as the head) exactly as trained, the other rows as the base's."""
@@ -224,3 +243,126 @@ def test_trained_token_rows_reach_the_gguf(tmp_path):
     (delta,) = [v for k, v in load_file(str(adapter / "adapter_model.safetensors")).items() if "trainable_tokens_delta" in k]
     assert np.allclose(embd[rows], delta.numpy(), atol=1e-6) and not np.allclose(embd[rows], original[rows])
     assert np.array_equal(embd[:1000], original[:1000])
+
+
+def _tiny_model(kind: str, out: Path) -> Path:
+    """A small random Qwen2 (q/k/v biases, Qwen2.5's tokenizer) or Llama (fewer KV heads, hidden 48 so
+    that some rows are no multiple of 32, SmolLM2's tokenizer), with weights large enough that greedy
+    decoding is decisive."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
+
+    from fctune.models import load_tokenizer
+
+    torch.manual_seed(0)
+    if kind == "qwen2":
+        tokenizer = load_tokenizer("qwen2.5-0.5b")
+        config = Qwen2Config(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                             num_attention_heads=4, num_key_value_heads=2, tie_word_embeddings=True,
+                             max_position_embeddings=4096, initializer_range=0.2)
+        model = Qwen2ForCausalLM(config)
+        with torch.no_grad():
+            for name, param in model.named_parameters():
+                if name.endswith("bias"):
+                    param.normal_(0.0, 0.5)  # PEFT-free proof that biases reach the file
+    else:
+        tokenizer = load_tokenizer("smollm2-135m")
+        config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=48, intermediate_size=96, num_hidden_layers=2,
+                             num_attention_heads=4, num_key_value_heads=2, tie_word_embeddings=True,
+                             max_position_embeddings=4096, initializer_range=0.2,
+                             bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)
+        model = LlamaForCausalLM(config)
+    model.save_pretrained(str(out))
+    tokenizer.save_pretrained(str(out))
+    return out
+
+
+@slow
+@pytest.mark.parametrize("kind, quant", [("qwen2", "f32"), ("llama", "f32"), ("llama", "q8_0")])
+def test_qwen2_and_llama_models_export_and_run_in_llamacpp(kind, quant, tmp_path):
+    """Qwen2 (biases) and Llama (q/k rows permuted for llama.cpp's rotary layout, fewer KV heads): f32
+    files give llama.cpp's greedy tokens equal to transformers' for 16 tokens; q8_0 falls back to f16
+    for rows that are no multiple of 32 and still reads back within its bound."""
+    import gguf
+
+    model = _tiny_model(kind, tmp_path / kind)
+    out = tmp_path / "gguf"
+    llamacpp = "off" if _llamacpp_missing() else "on"
+    # Qwen2's 151k-token vocabulary makes the transformers read-back slow; llama.cpp's f32 greedy check
+    # below is the stricter test of its weights and metadata
+    verify = ["--no-verify"] if kind == "qwen2" and llamacpp == "on" else []
+    proc = run_fctune("export", "--model", str(model), "--out", str(out), "--quant", quant, "--llamacpp", llamacpp,
+                      *verify, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert verify or "read back by transformers" in proc.stdout
+    types = {t.name: t.tensor_type.name for t in gguf.GGUFReader(str(out / f"model-{quant}.gguf")).tensors}
+    if kind == "qwen2":
+        assert types["blk.0.attn_q.bias"] == "F32" and types["blk.0.attn_k.bias"] == "F32"
+    if quant == "q8_0":
+        assert types["blk.0.attn_q.weight"] == "F16"  # rows of 48
+        assert types["blk.0.ffn_down.weight"] == "Q8_0"  # rows of 96
+    if llamacpp == "on" and quant == "f32":
+        import re
+
+        found = re.search(r"greedy tokens equal to the merged model's for (.*) tokens", proc.stdout)
+        assert found, proc.stdout
+        pairs = [tuple(map(int, x.split("/"))) for x in found.group(1).split(", ")]
+        assert len(pairs) == 3 and all(k == n and n > 0 for k, n in pairs), pairs
+
+
+def _go_actions(template: str) -> list[str]:
+    import re
+
+    return re.findall(r"{{(.*?)}}", template, re.S)
+
+
+def test_ollama_template_is_well_formed_and_names_the_call_tag(tok, qwen25_tokenizer):
+    """Every ``if``/``range`` has its ``end``; Ollama's rule for the tool-call tag (the first text inside
+    the first ``{{ if .ToolCalls }}``, tools/template.go) finds ``<tool_call>``; fields are Ollama's."""
+    import re
+
+    from fctune.formats import ChatFormat, ollama_template
+
+    for tokenizer in (tok, qwen25_tokenizer):
+        template = ollama_template(ChatFormat(tokenizer))
+        depth = 0
+        for action in _go_actions(template):
+            word = action.split()[0]
+            depth += word in ("if", "range") or 0
+            depth -= word == "end" or 0
+            assert depth >= 0, action
+        assert depth == 0
+        at = template.index("{{ if .ToolCalls }}")
+        text = re.sub(r"{{ range [^}]*}}", "", template[at + len("{{ if .ToolCalls }}"):], count=1)
+        assert text.split("{")[0].strip() == "<tool_call>"
+        assert "{{ .ToolCalls" not in template[:at] and "if .ToolCalls" not in template[:at]
+        fields = set(re.findall(r"\.([A-Z]\w*)", " ".join(_go_actions(template))))
+        assert fields <= {"System", "Tools", "Function", "Messages", "Role", "Content", "ToolCalls", "Name", "Arguments"}
+
+
+def test_overwrite_replaces_only_an_earlier_export(tmp_path):
+    from fctune.errors import FctuneError
+    from fctune.publish import MARKER, check_out_dir, publish, staging_dir
+
+    mine = tmp_path / "notes"
+    mine.mkdir()
+    (mine / "keep.txt").write_text("mine")
+    with pytest.raises(FctuneError, match="was not written by fctune export"):
+        check_out_dir(mine, [], overwrite=True, command="export")
+    with pytest.raises(FctuneError, match="was not written by fctune export"):
+        (mine / MARKER).write_text("merge\n")
+        check_out_dir(mine, [], overwrite=True, command="export")
+    assert (mine / "keep.txt").read_text() == "mine"
+    out = tmp_path / "gguf"
+    for n in range(2):
+        check_out_dir(out, [], overwrite=True, command="export")
+        tmp = staging_dir(out)
+        (tmp / "model.gguf").write_text(str(n))
+        publish(tmp, out, "export")
+    assert (out / "model.gguf").read_text() == "1" and (out / MARKER).read_text() == "export\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gguf", "notes"]  # no staging left behind
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o777 & ~umask  # as mkdir would make it, not mkdtemp's 0700

@@ -100,9 +100,14 @@ def qwen3_tokenizer_dir() -> Path:
     return final
 
 
+def llamacpp_install_dir() -> Path:
+    """Where :func:`llamacpp_runtime_dir` installs node-llama-cpp (one directory per pinned version)."""
+    return cache_dir() / ("node-llama-cpp-" + LLAMA_CPP_NPM[0].rsplit("@", 1)[1])
+
+
 def llamacpp_runtime_dir() -> Path:
     """Directory whose ``node_modules`` holds node-llama-cpp (:data:`LLAMA_CPP_NPM`), installed once."""
-    final = cache_dir() / "node-llama-cpp-3.21.1"
+    final = llamacpp_install_dir()
     if (final / "node_modules" / "node-llama-cpp" / "package.json").is_file():
         return final
     if shutil.which("npm") is None or shutil.which("node") is None:

@@ -180,12 +180,25 @@ def decision_off_for_prefaces(conversations: Sequence[dict], out_dir: str | Path
     return result
 
 
-def resolve_threshold(requested: float | None, adapter: str | Path | None, model: str | Path | None = None) -> float:
-    """``requested`` when given and >= 0; else (``None`` or negative) the calibrated threshold saved
-    in the adapter directory, or in the model directory (``fctune merge`` copies it there); else 0.5."""
-    if requested is not None and requested >= 0:
-        return requested
+def saved_calibration(adapter: str | Path | None, model: str | Path | None = None) -> tuple[Path, float] | None:
+    """``(file, threshold)`` of the calibration saved in the adapter directory, or in the model
+    directory (``fctune merge`` and ``fctune export`` copy it there); ``None`` when neither has one."""
+    from fctune.errors import FctuneError
+
     for where in (adapter, model):
         if where and Path(where, FILE).is_file():
-            return float(json.loads(Path(where, FILE).read_text(encoding="utf-8"))["call_threshold"])
-    return DEFAULT
+            path = Path(where, FILE)
+            try:
+                return path, float(json.loads(path.read_text(encoding="utf-8"))["call_threshold"])
+            except (ValueError, KeyError, TypeError) as exc:
+                raise FctuneError(f"{path}: not a call calibration (no numeric call_threshold: {exc})") from exc
+    return None
+
+
+def resolve_threshold(requested: float | None, adapter: str | Path | None, model: str | Path | None = None) -> float:
+    """``requested`` when given and >= 0; else (``None`` or negative) the calibrated threshold saved
+    with the adapter or model (:func:`saved_calibration`); else 0.5."""
+    if requested is not None and requested >= 0:
+        return requested
+    saved = saved_calibration(adapter, model)
+    return saved[1] if saved else DEFAULT

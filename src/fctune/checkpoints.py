@@ -1,5 +1,8 @@
-"""Training checkpoints: written atomically (a temporary directory renamed into place), pruned to the
-last K, found again by ``--resume`` with the trainer state and every process's random state."""
+"""Training checkpoints: written atomically (a temporary directory renamed into place) with a checksum
+of every file, pruned to the last K, found again by ``--resume`` with the trainer state and every
+process's random state. A checkpoint whose files no longer match their checksums, or do not load, is
+reported by name and the newest intact one is used instead. States are read with
+``torch.load(weights_only=True)``: a checkpoint from elsewhere cannot run code."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from fctune.distributed import Dist
 
 CHECKPOINT_PREFIX = "checkpoint-"
 STATE_FILE = "trainer_state.pt"
+CHECKSUMS = "checksums.json"
 
 
 def list_checkpoints(output_dir: str | Path) -> list[Path]:
@@ -37,7 +41,8 @@ def rng_state() -> dict[str, Any]:
     try:
         import numpy as np
 
-        state["numpy"] = np.random.get_state()
+        kind, keys, pos, has_gauss, gauss = np.random.get_state()
+        state["numpy"] = [kind, torch.from_numpy(keys.astype("int64")), pos, has_gauss, gauss]  # loadable weights-only
     except ImportError:
         pass
     if torch.cuda.is_available():
@@ -53,7 +58,9 @@ def set_rng_state(state: dict[str, Any]) -> None:
     if "numpy" in state:
         import numpy as np
 
-        np.random.set_state(state["numpy"])
+        kind, keys, pos, has_gauss, gauss = state["numpy"]
+        keys = keys.numpy() if hasattr(keys, "numpy") else np.asarray(keys)
+        np.random.set_state((kind, keys.astype(np.uint32), int(pos), int(has_gauss), float(gauss)))
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
 
@@ -76,6 +83,7 @@ def save_checkpoint(output_dir: Path, step: int, model: Any, state: dict[str, An
         return None
     model.save_pretrained(str(tmp))
     torch.save(state, tmp / STATE_FILE)
+    write_checksums(tmp)
     if final.exists():
         shutil.rmtree(final)
     os.replace(tmp, final)
@@ -86,21 +94,81 @@ def save_checkpoint(output_dir: Path, step: int, model: Any, state: dict[str, An
     return final
 
 
-def find_resume_point(output_dir: Path, resume: bool) -> tuple[Path | None, dict[str, Any] | None]:
-    """(the newest complete checkpoint, its trainer state) to resume from; ``(None, None)`` when
-    not resuming or when there is none."""
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_checksums(ckpt: Path) -> None:
+    """``checksums.json``: the sha256 of every file of ``ckpt`` (written last, before the rename)."""
+    import json
+
+    sums = {p.name: _sha256(p) for p in sorted(ckpt.iterdir()) if p.is_file() and p.name != CHECKSUMS}
+    (ckpt / CHECKSUMS).write_text(json.dumps(sums, indent=1) + "\n", encoding="utf-8")
+
+
+def damage(ckpt: Path) -> str | None:
+    """Why ``ckpt`` cannot be resumed from (a file missing, changed or truncated), or ``None``.
+    Checkpoints written before checksums existed are taken as they are."""
+    import json
+
+    listing = ckpt / CHECKSUMS
+    if not listing.is_file():
+        return None
+    try:
+        sums = json.loads(listing.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return f"{CHECKSUMS} unreadable ({exc})"
+    for name, expected in sums.items():
+        path = ckpt / name
+        if not path.is_file():
+            return f"{name} is missing"
+        if _sha256(path) != expected:
+            return f"{name} does not match its checksum (truncated or changed)"
+    return None
+
+
+def load_state(path: Path) -> Any:
+    """A ``.pt`` state written by fctune, read without unpickling code."""
     import torch
 
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def find_resume_point(output_dir: Path, resume: bool,
+                      log: Any = None) -> tuple[Path | None, dict[str, Any] | None]:
+    """(the newest intact checkpoint, its trainer state) to resume from; ``(None, None)`` when not
+    resuming or when there is none. Damaged ones are named through ``log`` and skipped; if every
+    checkpoint is damaged that is an error (starting over silently would discard the run)."""
+    from fctune.errors import FctuneError
+
     found = list_checkpoints(output_dir) if resume else []
-    if not found:
-        return None, None
-    ckpt = found[-1]
-    return ckpt, torch.load(ckpt / STATE_FILE, map_location="cpu", weights_only=False)
+    damaged = []
+    for ckpt in reversed(found):
+        reason = damage(ckpt)
+        state = None
+        if reason is None:
+            try:
+                state = load_state(ckpt / STATE_FILE)
+            except Exception as exc:  # noqa: BLE001 - any failure to read it means the same: damaged
+                reason = f"{STATE_FILE} does not load ({str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__})"
+        if reason is None:
+            return ckpt, state
+        damaged.append(f"{ckpt.name}: {reason}")
+        if log is not None:
+            log(f"{ckpt} is damaged ({reason}); trying the checkpoint before it")
+    if damaged:
+        raise FctuneError(f"--resume: every checkpoint in {output_dir} is damaged ({'; '.join(damaged)})")
+    return None, None
 
 
 def restore_weights(model: Any, ckpt: Path, device: str, rank: int) -> None:
     """The adapter weights of ``ckpt`` into ``model``, and this process's random state."""
-    import torch
     from peft import set_peft_model_state_dict
     from safetensors.torch import load_file
 
@@ -112,4 +180,4 @@ def restore_weights(model: Any, ckpt: Path, device: str, rank: int) -> None:
         raise FctuneError(f"{ckpt}: adapter weights do not fit the model ({result.unexpected_keys[:3]} ...)")
     rng_file = ckpt / f"rng_state_{rank}.pt"
     if rng_file.exists():
-        set_rng_state(torch.load(rng_file, map_location="cpu", weights_only=False))
+        set_rng_state(load_state(rng_file))

@@ -8,6 +8,7 @@ suggest the closest valid one. The resolved config is saved with every run (``du
 from __future__ import annotations
 
 import dataclasses
+import math
 import difflib
 import types
 import typing
@@ -386,10 +387,29 @@ def validate(cfg: Config) -> None:
         (cfg.model.threads >= 0, "model.threads must be >= 0 (0: physical cores)"),
         (cfg.eval.batch_size > 0, "eval.batch_size must be > 0"),
         (cfg.eval.max_new_tokens > 0, "eval.max_new_tokens must be > 0"),
+        (bool(cfg.train.output_dir.strip()), "train.output_dir must not be empty (it would write into the working directory)"),
+        (cfg.train.save_total_limit >= 0, "train.save_total_limit must be >= 0 (0: keep every checkpoint)"),
+        (cfg.train.save_steps >= 0, "train.save_steps must be >= 0"),
+        (cfg.train.logging_steps >= 0, "train.logging_steps must be >= 0"),
+        (cfg.train.weight_decay >= 0, "train.weight_decay must be >= 0"),
+        (cfg.train.max_grad_norm >= 0, "train.max_grad_norm must be >= 0 (0: no clipping)"),
     ]
+    for key, value in _float_settings(cfg):
+        if not math.isfinite(value):
+            raise ConfigError(f"config key '{key}' must be a finite number, got {value!r}")
     for ok, message in checks:
         if not ok:
             raise ConfigError(message)
+
+
+def _float_settings(cfg: Config) -> Iterable[tuple[str, float]]:
+    """``(section.key, value)`` of every float setting: inf or nan anywhere trains to NaN or never stops."""
+    for section in dataclasses.fields(cfg):
+        part = getattr(cfg, section.name)
+        for f in dataclasses.fields(part):
+            value = getattr(part, f.name)
+            if isinstance(value, float):
+                yield f"{section.name}.{f.name}", value
 
 
 def to_dict(cfg: Config) -> dict[str, Any]:

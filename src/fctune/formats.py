@@ -451,6 +451,17 @@ class ChatFormat:
         """Parse generated text (see :func:`parse`)."""
         return parse(text)
 
+    def runtime_template(self) -> str:
+        """The chat template for runtimes that render it without fctune's arguments (llama.cpp,
+        LM Studio): Qwen3's template thinks unless told ``enable_thinking=false``, so for a format
+        trained without thinking it gets that as its default (an explicit argument still wins)."""
+        template = self.tokenizer.chat_template
+        if "enable_thinking" not in template:
+            return template
+        default = "true" if self.enable_thinking else "false"
+        return ("{%- if enable_thinking is not defined %}{%- set enable_thinking = " + default
+                + " %}{%- endif %}\n" + template)
+
     def ollama_modelfile(self, gguf_path: str, call_threshold: float | None = None) -> str:
         """An Ollama Modelfile that prompts as this format does (see :func:`ollama_modelfile`)."""
         return ollama_modelfile(self, gguf_path, call_threshold)
@@ -522,17 +533,21 @@ def layout_pieces(fmt: "ChatFormat") -> LayoutPieces:
 
 def _go(text: str) -> str:
     """``text`` as literal Go-template output (no action delimiters inside)."""
-    assert "{{" not in text and "}}" not in text, text
+    if "{{" in text or "}}" in text:
+        raise FctuneError(f"the chat template's text {text[:60]!r} holds Go-template delimiters; no Modelfile written")
     return text
 
 
 def ollama_template(fmt: "ChatFormat") -> str:
     """A Go template (Ollama's TEMPLATE) that writes prompts in this format's layout: system text and
     tools section, user turns, assistant turns with their ``<tool_call>`` blocks, tool results, and the
-    generation prompt. No ``{{-``: every newline of the layout is literal text. Ollama writes tool
-    schemas and arguments as compact JSON (no space after ``:``
-    and ``,``), where the Jinja template writes Python's spacing: the one difference left."""
+    generation prompt. No ``{{-``: every newline of the layout is literal text. The calls sit in the
+    one ``{{ if .ToolCalls }}`` whose first text is ``<tool_call>``: that is where Ollama reads the
+    tag it parses calls by (``tools/template.go``). Ollama writes tool schemas and call arguments
+    itself (compact JSON, its own key order): the differences from training that remain."""
     p = layout_pieces(fmt)
+    call = (_go(f'{TOOL_CALL_OPEN}\n{{"name": "') + '{{ .Function.Name }}", "arguments": {{ .Function.Arguments }}'
+            + _go(f"}}\n{TOOL_CALL_CLOSE}"))
     return (
         "{{ if or .System .Tools }}" + _go(f"{IM_START}system\n") + "{{ if .System }}{{ .System }}"
         "{{ if .Tools }}" + _go(p.separator) + "{{ end }}{{ end }}"
@@ -540,14 +555,15 @@ def ollama_template(fmt: "ChatFormat") -> str:
         '{"type": "function", "function": {{ $t.Function }}}{{ end }}' + _go(p.tools_footer) + "{{ end }}"
         + _go(f"{IM_END}\n") + "{{ end }}"
         "{{ range $i, $m := .Messages }}{{ $last := eq (len (slice $.Messages $i)) 1 }}"
-        '{{ if eq $m.Role "user" }}' + _go(f"{IM_START}user\n") + "{{ $m.Content }}" + _go(f"{IM_END}\n")
-        + '{{ else if eq $m.Role "assistant" }}' + _go(f"{IM_START}assistant\n") + "{{ $m.Content }}"
-        "{{ range $j, $c := $m.ToolCalls }}{{ if or $j $m.Content }}\n{{ end }}"
-        + _go(f'{TOOL_CALL_OPEN}\n{{"name": "') + '{{ $c.Function.Name }}", "arguments": {{ $c.Function.Arguments }}'
-        + _go(f"}}\n{TOOL_CALL_CLOSE}") + "{{ end }}{{ if not $last }}" + _go(f"{IM_END}\n") + "{{ end }}"
-        '{{ else if eq $m.Role "tool" }}' + _go(p.response_prefix) + "{{ $m.Content }}" + _go(p.response_suffix)
+        '{{ if eq .Role "user" }}' + _go(f"{IM_START}user\n") + "{{ .Content }}" + _go(f"{IM_END}\n")
+        + '{{ else if eq .Role "assistant" }}' + _go(f"{IM_START}assistant\n") + "{{ .Content }}"
+        "{{ if and .Content $m.ToolCalls }}\n{{ end }}"
+        "{{ if .ToolCalls }}{{ range $j, $c := .ToolCalls }}" + call
+        + "{{ if gt (len (slice $m.ToolCalls $j)) 1 }}\n{{ end }}{{ end }}{{ end }}"
+        "{{ if not $last }}" + _go(f"{IM_END}\n") + "{{ end }}"
+        '{{ else if eq .Role "tool" }}' + _go(p.response_prefix) + "{{ .Content }}" + _go(p.response_suffix)
         + "{{ end }}"
-        '{{ if and (ne $m.Role "assistant") $last }}' + _go(p.generation_prompt) + "{{ end }}"
+        '{{ if and (ne .Role "assistant") $last }}' + _go(p.generation_prompt) + "{{ end }}"
         "{{ end }}"
     )
 

@@ -26,11 +26,11 @@ class LlamaCppUnavailable(FctuneError):
 
 def runtime_dir(install: bool = False) -> Path:
     """The installed node-llama-cpp runtime; with ``install``, fetch it first when missing (npm)."""
-    from fctune.assets import AssetError, cache_dir, llamacpp_runtime_dir
+    from fctune.assets import AssetError, llamacpp_install_dir, llamacpp_runtime_dir
 
     if shutil.which("node") is None:
         raise LlamaCppUnavailable("node is not installed (apt-get install nodejs): no llama.cpp check")
-    installed = cache_dir() / "node-llama-cpp-3.21.1"
+    installed = llamacpp_install_dir()
     if not install and not (installed / "node_modules" / "node-llama-cpp").is_dir():
         raise LlamaCppUnavailable(f"node-llama-cpp is not installed in {installed} (make setup installs it)")
     try:
@@ -54,7 +54,13 @@ def run_llamacpp(gguf: str | Path, conversations: Sequence[dict], *, max_tokens:
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
         raise FctuneError(f"llama.cpp failed on {gguf}: {last}")
-    return json.loads(proc.stdout)["results"]
+    try:
+        results = json.loads(proc.stdout)["results"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise FctuneError(f"llama.cpp gave no readable answer on {gguf} ({exc})") from exc
+    if len(results) != len(request["conversations"]):
+        raise FctuneError(f"llama.cpp answered {len(results)} of {len(request['conversations'])} conversations on {gguf}")
+    return results
 
 
 @dataclass
@@ -69,6 +75,8 @@ class ConversationCheck:
     tokens_equal: bool
     """llama.cpp's ids for the prompt equal fctune's."""
     text: str
+    tokens: list[int] = field(default_factory=list)
+    """llama.cpp's greedy completion (without the end-of-turn token)."""
     calls: list[dict] = field(default_factory=list)
     """The completion's tool calls as fctune's parser reads them."""
 
@@ -82,7 +90,7 @@ def check_gguf(gguf: str | Path, fmt: Any, conversations: Sequence[dict], *, max
     """Run ``conversations`` through llama.cpp and compare each with ``fmt`` (the format training used)."""
     answers = run_llamacpp(gguf, conversations, max_tokens=max_tokens, install=install)
     checks = []
-    for conversation, answer in zip(conversations, answers):
+    for conversation, answer in zip(conversations, answers, strict=True):
         messages, tools = conversation["messages"], conversation.get("tools") or None
         prompt = fmt.prompt_text(messages, tools)
         wrapper = answer["wrapper_prompt"]
@@ -92,5 +100,5 @@ def check_gguf(gguf: str | Path, fmt: Any, conversations: Sequence[dict], *, max
             prompt_equal=answer["template_prompt"] == prompt,
             wrapper_prompt_equal=None if wrapper is None else wrapper == prompt,
             tokens_equal=answer["prompt_tokens"] == fmt.encode(prompt),
-            text=answer["text"], calls=[c.as_dict() for c in parsed.tool_calls]))
+            text=answer["text"], tokens=answer["completion_tokens"], calls=[c.as_dict() for c in parsed.tool_calls]))
     return checks

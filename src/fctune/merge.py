@@ -20,15 +20,14 @@ must equal those of base + adapter.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fctune.errors import FctuneError, ModelLoadError
+from fctune.publish import check_out_dir, publish, staging_dir
 from fctune.token_rows import embedding_names, is_tied
 
 CARRIED = ("call_threshold.json",)
@@ -131,21 +130,9 @@ class Merged:
     """Max |logits(merged) - logits(base + adapter)| on ``probe`` (``None`` without verification or adapter)."""
 
 
-def check_out_dir(out_dir: Path, inputs: list[Path], overwrite: bool) -> None:
-    """Refuse an output directory that exists with content (unless ``overwrite``) or that is, holds or
-    lies inside one of the ``inputs``: replacing it would destroy what the command reads."""
-    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())) and not overwrite:
-        raise FctuneError(f"--out {out_dir} exists and is not empty (pass --overwrite to replace it)")
-    target = out_dir.resolve()
-    for path in inputs:
-        source = path.resolve()
-        if target == source or target in source.parents or source in target.parents:
-            raise FctuneError(f"--out {out_dir} must be apart from the input {path} (neither inside the other)")
-
-
 def merge_in_memory(model: str, adapter: str | None, *, dtype: str = "auto", untie: bool = False,
-                    template: str = "auto", device: str = "cpu", verify: bool = True,
-                    log: Any = print) -> Merged:
+                    template: str = "auto", enable_thinking: bool = False, device: str = "cpu",
+                    verify: bool = True, log: Any = print) -> Merged:
     """``model`` with ``adapter`` merged (or the model alone when ``adapter`` is ``None``), fp32, in memory,
     its logits checked against base + adapter; ``dtype``: what a saved copy should use (``auto``: the base's)."""
     import torch
@@ -170,7 +157,7 @@ def merge_in_memory(model: str, adapter: str | None, *, dtype: str = "auto", unt
     base, tokenizer = load_model(model, dtype="float32", device=device)
     if adir is not None and (adir / "tokenizer_config.json").is_file():
         tokenizer = AutoTokenizer.from_pretrained(str(adir))
-    fmt = ChatFormat(tokenizer, template=template)  # sets the template that training used on the tokenizer
+    fmt = ChatFormat(tokenizer, template=template, enable_thinking=enable_thinking)  # sets training's template
 
     config = base.config.get_text_config() if hasattr(base.config, "get_text_config") else base.config
     tied = bool(getattr(config, "tie_word_embeddings", False)) or is_tied(base)
@@ -230,7 +217,7 @@ def merge_adapter(model: str, adapter: str, out: str, *, dtype: str = "auto", un
     adir, out_dir = Path(adapter), Path(out)
     if not (adir / "adapter_config.json").is_file():
         raise ModelLoadError(f"{adir}: no adapter_config.json (not a LoRA adapter directory)")
-    check_out_dir(out_dir, [adir, Path(resolve_model_path(model))], overwrite)
+    check_out_dir(out_dir, [p for p in (adir, Path(resolve_model_path(model))) if p.exists()], overwrite, "merge")
     m = merge_in_memory(model, adapter, dtype=dtype, untie=untie, template=template, device=device,
                         verify=verify, log=log)
     merged, tokenizer, fmt, tied, saved_dtype, reference = m.model, m.tokenizer, m.fmt, m.tied, m.saved_dtype, m.reference
@@ -249,9 +236,7 @@ def merge_adapter(model: str, adapter: str, out: str, *, dtype: str = "auto", un
         if getattr(gen, "bos_token_id", None) is None and tokenizer.bos_token_id is not None:
             gen.bos_token_id = tokenizer.bos_token_id
 
-    parent = out_dir.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out_dir.name}-"))
+    tmp = staging_dir(out_dir)
     try:
         merged.save_pretrained(str(tmp))
         tokenizer.save_pretrained(str(tmp))
@@ -261,9 +246,7 @@ def merge_adapter(model: str, adapter: str, out: str, *, dtype: str = "auto", un
         for name in CARRIED:
             if (adir / name).is_file():
                 shutil.copy2(adir / name, tmp / name)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(tmp, out_dir)
+        publish(tmp, out_dir, "merge")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

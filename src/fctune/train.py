@@ -386,8 +386,12 @@ def setup(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: str
     from fctune.models import load_model
 
     tc, out_dir = cfg.train, Path(cfg.train.output_dir)
+    if dist_info.main:
+        from fctune.publish import ensure_output_dir
+
+        ensure_output_dir(out_dir, "train.output_dir")
     threads = setup_threads(cfg, device, dist_info)
-    ckpt, state = find_resume_point(out_dir, resume)
+    ckpt, state = find_resume_point(out_dir, resume, log=say)
     if resume:
         say(f"resuming from {ckpt} (step {state['step']})" if state else
             f"--resume: no checkpoint in {out_dir}; starting from the beginning")

@@ -14,13 +14,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     add_runtime_arguments(parser)  # --model: the base the adapter was trained on (or a merged model alone)
     parser.add_argument("--out", required=True, help="output directory (must not exist, or be empty)")
-    parser.add_argument("--quant", choices=QUANTS, default="q8_0",
+    parser.add_argument("--quant", choices=QUANTS, default=ExportConfig.quant,
                         help="weights in the GGUF: q8_0 (llama.cpp's 8-bit blocks, default), f16 or f32")
     parser.add_argument("--untie", action="store_true",
                         help="separate input/output embeddings when the adapter trains a tied one")
     parser.add_argument("--no-verify", dest="verify", action="store_false",
                         help="skip reading the file back with transformers (logits, tokenizer, template)")
-    parser.add_argument("--llamacpp", choices=LLAMACPP_MODES, default="auto",
+    parser.add_argument("--llamacpp", choices=LLAMACPP_MODES, default=ExportConfig.llamacpp,
                         help="run the file in llama.cpp before publishing (auto: when node-llama-cpp is installed)")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --out directory")
 
@@ -42,7 +42,10 @@ def run(args: argparse.Namespace) -> int:
               f"merged model (max {summary['max_logit']:.3g}), greedy token agrees at "
               f"{summary['argmax_agreement']:.0%} of positions; tokenizer and template identical")
     if "llamacpp" in summary:
-        print(f"fctune export: llama.cpp: {summary['llamacpp']}")
+        agreement = summary.get("llamacpp_greedy_agreement")
+        same = ("; greedy tokens equal to the merged model's for " + ", ".join(f"{k}/{n}" for k, n in agreement)
+                + " tokens") if agreement else ""
+        print(f"fctune export: llama.cpp: {summary['llamacpp']}{same}")
         for answer in summary.get("llamacpp_answers", []):
             print(f"  llama.cpp wrote: {answer['text'][:160]!r}" + (f" -> calls {answer['calls']}" if answer["calls"] else ""))
     if summary.get("call_threshold") is not None:

@@ -18,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     add_runtime_arguments(parser)
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
-    parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    parser.add_argument("--port", type=_port, default=8000, help="port (default 8000; 0 picks a free one)")
     parser.add_argument("--served-model-name", help="the name clients pass as 'model' (default: --model as given)")
     parser.add_argument("--max-new-tokens", type=int, default=512,
                         help="answer length when a request sets no max_tokens (default 512)")
@@ -30,6 +30,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def served_name(args: argparse.Namespace, model: str) -> str:
     return args.served_model_name or model
+
+
+def _port(text: str) -> int:
+    """A TCP port number for argparse: 0 (any free one) to 65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0-65535, got {value}")
+    return value
 
 
 def bind(host: str, port: int):

@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from fctune.data.schema import DataError, iter_jsonl, parse_arguments, write_jsonl
+from fctune.data.schema import DataError, iter_jsonl, parse_json_text, parse_arguments, write_jsonl
 from fctune.errors import FctuneError
 from fctune.formats import END_OF_TEXT, parse, parse_call_body
 
@@ -65,7 +65,12 @@ def iter_records(path: str | Path) -> Iterator[tuple[int, Any]]:
             line = _line_of(text, exc.pos)
             yield line, DataError(str(path), line, f"invalid JSON: {exc.msg}")
             return  # the rest of an array cannot be resynchronised reliably
-        yield _line_of(text, pos), obj
+        except (ValueError, RecursionError):
+            line = _line_of(text, pos)
+            yield line, parse_json_text(text[pos:], str(path), line)  # says why (depth, number size)
+            return
+        checked = parse_json_text(text[pos:end], str(path), _line_of(text, pos))
+        yield _line_of(text, pos), checked
         pos = end
 
 
@@ -548,11 +553,14 @@ CONVERTERS: dict[str, Callable[[Any], dict]] = {
 def convert_file(fmt: str, src: str | Path, dst: str | Path) -> tuple[int, list[DataError]]:
     """Convert ``src`` (format ``fmt``) to canonical JSONL at ``dst``. Every row that cannot be
     converted or fails validation becomes one or more ``DataError``; good rows are written.
-    Returns ``(rows written, errors)``; ``len({e.line for e in errors})`` rows were skipped."""
+    Returns ``(rows written, errors)``; ``len({e.line for e in errors})`` rows were skipped. With no
+    row to write, ``dst`` is not touched (0 is returned). ``dst`` is written whole or not at all."""
     from fctune.data.validate import check_row
 
     if fmt not in CONVERTERS:
         raise FctuneError(f"unknown format {fmt!r} (choose from {', '.join(CONVERTERS)})")
+    if Path(dst).resolve() == Path(src).resolve():
+        raise FctuneError(f"--out {dst} is the input file: write the converted rows elsewhere")
     convert = CONVERTERS[fmt]
     records = iter_seed_text(src) if fmt == "seed-text" else iter_records(src)
     good: list[dict] = []
@@ -571,6 +579,8 @@ def convert_file(fmt: str, src: str | Path, dst: str | Path) -> tuple[int, list[
             errors.extend(DataError(str(src), number, f"converted row is invalid: {p}") for p in problems)
             continue
         good.append(norm)
+    if not good:  # nothing to write: an existing output stays as it was
+        return 0, errors
     write_jsonl(dst, good)
     return len(good), errors
 

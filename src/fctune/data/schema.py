@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -372,10 +373,57 @@ def iter_jsonl(path: str | os.PathLike) -> Iterator[tuple[int, Any]]:
             if not line.strip():
                 continue
             line = line.rstrip("\r\n")
-            try:
-                yield number, json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield number, DataError(str(path), number, f"invalid JSON: {exc.msg} (column {exc.colno})")
+            yield number, parse_json_text(line, str(path), number)
+
+
+MAX_JSON_DEPTH = 100
+"""Deepest nesting of arrays and objects accepted in a row (a tool schema needs a handful)."""
+
+
+def _depth_error(text: str) -> str | None:
+    """Why ``text`` nests too deeply to read (outside strings), or ``None``: checked before parsing, so
+    a row of thousands of ``[`` is one error instead of a RecursionError that ends the command."""
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return f"JSON nested deeper than {MAX_JSON_DEPTH} levels"
+        elif char in "]}":
+            depth -= 1
+    return None
+
+
+def parse_json_text(text: str, path: str, number: int) -> Any:
+    """One JSON value, or a :class:`DataError` (``path``, ``number``) saying why it cannot be read:
+    invalid JSON, nesting too deep, a number too long to convert, text that is not valid Unicode (a lone
+    surrogate such as ``\\ud800``, which would fail later when the row is encoded)."""
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH:  # only then can it nest too deeply
+        problem = _depth_error(text)
+        if problem:
+            return DataError(path, number, problem)
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return DataError(path, number, f"invalid JSON: {exc.msg} (column {exc.colno})")
+    except (ValueError, RecursionError) as exc:  # int(...) of more than 4,300 digits
+        return DataError(path, number, f"invalid JSON value: {str(exc).splitlines()[0][:120]}")
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return DataError(path, number, f"text is not valid Unicode (lone surrogate {exc.object[exc.start:exc.end]!r})")
+    except (ValueError, RecursionError) as exc:
+        return DataError(path, number, f"invalid JSON value: {str(exc).splitlines()[0][:120]}")
+    return value
 
 
 def dumps_row(row: Any) -> str:
@@ -384,15 +432,29 @@ def dumps_row(row: Any) -> str:
 
 
 def write_jsonl(path: str | os.PathLike, rows: Iterable[Any]) -> int:
-    """Write one JSON object per line (UTF-8, ``ensure_ascii=False``, ``\\n`` endings); parent
-    directories are created. Returns the number of rows written."""
+    """Write one JSON object per line (UTF-8, ``ensure_ascii=False``, ``\\n`` endings) to a temporary file
+    beside ``path``, renamed over it when complete; parent directories are created. Returns the number
+    of rows written."""
     path = Path(path)
-    if path.parent and not path.parent.exists():
+    if path.is_dir():
+        raise FctuneError(f"{path}: is a directory, not a file to write")
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")[1])
+    except OSError as exc:
+        raise FctuneError(f"{path}: cannot write: {exc.strerror or exc}") from exc
     count = 0
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        for row in rows:
-            fh.write(dumps_row(row))
-            fh.write("\n")
-            count += 1
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+            for row in rows:
+                fh.write(dumps_row(row))
+                fh.write("\n")
+                count += 1
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o666 & ~umask)
+        os.replace(tmp, path)  # readers never see a half-written file; a failed write keeps the old one
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return count

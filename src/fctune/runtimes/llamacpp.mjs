@@ -28,8 +28,9 @@ const model = await llama.loadModel({modelPath: request.gguf});
 const template = model.fileInfo.metadata?.tokenizer?.chat_template;
 if (!template) throw new Error(`${request.gguf}: no tokenizer.chat_template in the file`);
 const jinja = new Template(template);
-const wrapper = new JinjaTemplateChatWrapper({template, tokenizer: model.tokenizer,
-  additionalRenderParameters: {enable_thinking: false}});
+// No template arguments beyond messages and tools: what the file's template does by default is what
+// llama-server --jinja and LM Studio do, and it must be the training prompt.
+const wrapper = new JinjaTemplateChatWrapper({template, tokenizer: model.tokenizer});
 // One thread per physical core: llama.cpp's default (every logical CPU) spin-waits and runs many
 // times slower on a small machine (measured: 16 tokens of a 135M model, 50 s on 4 threads, 0.8 s on 2).
 const context = await model.createContext({contextSize: request.context_size ?? 2048,
@@ -60,7 +61,7 @@ async function complete(tokens, maxTokens) {
 const results = [];
 for (const conversation of request.conversations) {
   const tools = conversation.tools?.length ? conversation.tools : undefined;
-  const params = {messages: conversation.messages, tools, enable_thinking: false};
+  const params = {messages: conversation.messages, tools};
   const templatePrompt = jinja.render({...params, add_generation_prompt: true});
   const templateFull = jinja.render({...params, add_generation_prompt: false});
   const history = chatHistory(conversation.messages);

@@ -24,5 +24,10 @@ def run(args: argparse.Namespace) -> int:
     for err in errors:
         print(err, file=sys.stderr)
     skipped = len({e.line for e in errors})
+    if not written:
+        print(f"fctune data convert: error: {args.input}: no row could be converted "
+              f"({'no rows in the file' if not errors else f'{skipped} rows with errors'}); {args.out} not written",
+              file=sys.stderr)
+        return 1
     print(f"{args.input}: converted {written}, skipped {skipped} -> {args.out}")
     return 1 if skipped else 0

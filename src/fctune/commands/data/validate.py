@@ -83,4 +83,7 @@ def run(args: argparse.Namespace) -> int:
     if report.too_long:
         summary += f", {len(report.too_long)} longer than {report.max_length} tokens (warning)"
     print(summary, file=sys.stderr if args.json else sys.stdout)
+    if not s["rows"]:
+        print(f"fctune data validate: error: {report.path}: no rows (an empty data file trains nothing)", file=sys.stderr)
+        return 1
     return 1 if report.errors else 0

@@ -1,0 +1,171 @@
+"""Hostile and broken inputs: each gives one clear line naming file and line (or the key), exit != 0,
+and destroys nothing; outputs appear whole or not at all."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import run_fctune
+
+GOOD = {"messages": [{"role": "user", "content": "你好"}, {"role": "assistant", "content": "你好！"}]}
+
+
+def _rows(path: Path, *lines: str) -> Path:
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def _errors(proc) -> list[str]:
+    return [line for line in proc.stderr.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("bad, reason", [
+    ("[" * 5000 + "]" * 5000, "nested deeper than"),
+    ('{"messages": [], "n": ' + "9" * 5001 + "}", "invalid JSON value"),
+    ('{"messages": [{"role": "user", "content": "\\ud800"}]}', "lone surrogate"),
+])
+def test_validate_reports_unreadable_rows_by_line_and_keeps_the_others(tmp_path, bad, reason):
+    data = _rows(tmp_path / "d.jsonl", json.dumps(GOOD, ensure_ascii=False), bad, '{"messages": 3}')
+    proc = run_fctune("data", "validate", str(data), timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = _errors(proc)
+    assert any(line.startswith(f"{data}:2: ") and reason in line for line in lines), lines
+    assert any(line.startswith(f"{data}:3: ") for line in lines), lines  # the rows after it are still read
+    assert "3 rows, 1 samples valid" in proc.stdout
+
+
+@pytest.mark.parametrize("bad", ["[" * 5000 + "]" * 5000, '{"messages": [], "n": ' + "9" * 5001 + "}"])
+def test_convert_reports_unreadable_rows_and_writes_the_rest(tmp_path, bad):
+    openai_row = json.dumps({"messages": GOOD["messages"]}, ensure_ascii=False)
+    data = _rows(tmp_path / "in.jsonl", openai_row, bad)
+    out = tmp_path / "out.jsonl"
+    proc = run_fctune("data", "convert", "--from", "openai", str(data), "--out", str(out), timeout=120)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert any(line.startswith(f"{data}:2: ") for line in _errors(proc)), proc.stderr
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 1
+
+
+def test_convert_refuses_to_write_over_its_input(tmp_path):
+    data = _rows(tmp_path / "in.jsonl", json.dumps({"messages": GOOD["messages"]}, ensure_ascii=False), "not json")
+    before = data.read_bytes()
+    proc = run_fctune("data", "convert", "--from", "openai", str(data), "--out", str(tmp_path / "." / "in.jsonl"),
+                      timeout=120)
+    assert proc.returncode != 0 and len(_errors(proc)) == 1 and "is the input file" in proc.stderr, proc.stderr
+    assert data.read_bytes() == before
+
+
+def test_convert_leaves_an_existing_output_when_no_row_converts(tmp_path):
+    data = _rows(tmp_path / "in.jsonl", "not json", '{"nothing": 1}')
+    out = _rows(tmp_path / "out.jsonl", json.dumps(GOOD, ensure_ascii=False))
+    before = out.read_bytes()
+    proc = run_fctune("data", "convert", "--from", "openai", str(data), "--out", str(out), timeout=120)
+    assert proc.returncode == 1 and "not written" in proc.stderr.splitlines()[-1], proc.stderr
+    assert out.read_bytes() == before
+
+
+@pytest.mark.parametrize("content", ["", "\n\n  \n"])
+def test_an_empty_data_file_is_an_error(tmp_path, content):
+    data = tmp_path / "empty.jsonl"
+    data.write_text(content)
+    proc = run_fctune("data", "validate", str(data), timeout=120)
+    assert proc.returncode == 1 and "no rows" in proc.stderr, proc.stderr
+    proc = run_fctune("data", "convert", "--from", "openai", str(data), "--out", str(tmp_path / "o.jsonl"),
+                      timeout=120)
+    assert proc.returncode == 1 and "no rows in the file" in proc.stderr and not (tmp_path / "o.jsonl").exists()
+
+
+def test_write_jsonl_is_whole_or_nothing(tmp_path):
+    from fctune.data.schema import write_jsonl
+
+    out = _rows(tmp_path / "o.jsonl", '{"old": 1}')
+
+    def rows():
+        yield {"new": 1}
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        write_jsonl(out, rows())
+    assert out.read_text() == '{"old": 1}\n'
+    assert [p.name for p in tmp_path.iterdir()] == ["o.jsonl"]  # no temporary file left
+    assert write_jsonl(out, [{"a": 1}, {"b": 2}]) == 2 and len(out.read_text().splitlines()) == 2
+
+
+@pytest.mark.parametrize("override, message", [
+    ("train.learning_rate=inf", "train.learning_rate' must be a finite number"),
+    ("train.learning_rate=nan", "train.learning_rate' must be a finite number"),
+    ("data.max_length=-5", "data.max_length must be > 0"),
+    ("train.save_total_limit=-1", "train.save_total_limit must be >= 0"),
+    ("train.output_dir=", "train.output_dir must not be empty"),
+    ("train.weight_decay=-1", "train.weight_decay must be >= 0"),
+])
+def test_config_values_that_cannot_train_are_refused_before_loading(override, message):
+    from fctune.config import load_config
+    from fctune.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
+        load_config(None, [override])
+    proc = run_fctune("train", override, timeout=120)
+    assert proc.returncode != 0 and len(_errors(proc)) == 1 and message in proc.stderr, proc.stderr
+
+
+@pytest.mark.slow
+def test_resume_skips_a_damaged_checkpoint_and_names_it(tmp_path):
+    """The newest checkpoint truncated: --resume says so by name and continues from the one before; a
+    state file that would run code when unpickled is refused (weights only); nothing intact is an error."""
+    import pickle
+
+    from tests.helpers import ROOT, TINY_YAML
+
+    out = tmp_path / "run"
+    args = ["train", str(TINY_YAML), f"train.output_dir={out}", "train.save_steps=2", "train.smoke_test=false",
+            "train.save_total_limit=0"]
+    first = run_fctune(*args, "train.max_steps=5", cwd=ROOT, timeout=300)  # checkpoints 2 and 4
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert (out / "checkpoint-4" / "checksums.json").is_file()
+    weights = out / "checkpoint-4" / "adapter_model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:100])
+    resumed = run_fctune(*args, "train.max_steps=7", "--resume", cwd=ROOT, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    said = resumed.stdout + resumed.stderr
+    assert "checkpoint-4 is damaged (adapter_model.safetensors does not match its checksum" in said, said
+    assert f"resuming from {out / 'checkpoint-2'} (step 2)" in said
+
+    class Exploit:
+        def __reduce__(self):
+            return (Path(tmp_path / "pwned").touch, ())
+
+    for ckpt in sorted(out.glob("checkpoint-*")):
+        (ckpt / "checksums.json").unlink()  # as a checkpoint from elsewhere, without checksums
+        (ckpt / "trainer_state.pt").write_bytes(pickle.dumps(Exploit()))
+    refused = run_fctune(*args, "train.max_steps=9", "--resume", cwd=ROOT, timeout=300)
+    assert refused.returncode != 0 and not (tmp_path / "pwned").exists()
+    assert "every checkpoint in" in _errors(refused)[-1] and "does not load" in _errors(refused)[-1], refused.stderr
+
+
+@pytest.mark.parametrize("argv", [
+    ("data", "synth", "--n", "4", "--out", "{file}"),
+    ("train", "configs/tiny-test.yaml", "train.output_dir={file}"),
+    ("eval", "--model", "tiny-qwen3", "--bfcl", "simple_python", "--limit", "1", "--out", "{file}"),
+    ("data", "seed", "--out", "{file}/seed.jsonl"),
+])
+def test_an_output_path_that_is_a_file_is_one_line_before_any_work(tmp_path, argv):
+    from tests.helpers import ROOT
+
+    existing = tmp_path / "a-file"
+    existing.write_text("keep")
+    proc = run_fctune(*[a.format(file=existing) for a in argv], cwd=ROOT, timeout=300)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    errors = [line for line in _errors(proc) if "error" in line]
+    assert len(errors) == 1 and str(existing) in errors[0], proc.stderr[-2000:]
+    assert existing.read_text() == "keep"
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_serve_refuses_a_port_out_of_range(port):
+    proc = run_fctune("serve", "--model", "tiny-qwen3", "--port", port, timeout=60)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "port" in proc.stderr.splitlines()[-1], proc.stderr
