@@ -150,8 +150,8 @@ def test_llamacpp_renders_the_multi_step_fixture_as_training(exported, tool_fmt)
 @slow
 def test_tiny_config_adapter_exports_with_its_threshold(tmp_path):
     run = tmp_path / "tiny"
-    proc = run_fctune("train", str(TINY_YAML), f"train.output_dir={run}", "train.smoke_test=false", cwd=ROOT,
-                      timeout=600)
+    proc = run_fctune("train", str(TINY_YAML), f"train.output_dir={run}", "train.smoke_test=false",
+                      "train.max_steps=4", cwd=ROOT, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     (run / "call_threshold.json").write_text(json.dumps({"call_threshold": 0.625}) + "\n")
     out = tmp_path / "gguf"

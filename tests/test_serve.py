@@ -494,3 +494,78 @@ def test_bad_requests_get_openai_errors(client, server):
     assert httpx.get(base.replace("/v1", "/nowhere"), timeout=30).json()["error"]["code"] == "not_found"
     # the server is still fine
     assert client.chat.completions.create(model="tiny", messages=_user(ASK), tools=TOOLS).choices[0].message.tool_calls
+
+
+# ---------------------------------------------------------------------------------------------
+# Limits: big bodies, strict types, a queue that answers 429 instead of stalling
+# ---------------------------------------------------------------------------------------------
+
+
+def test_big_bodies_get_413_while_health_answers_at_once(server):
+    """Four clients sending 10 MB bodies: each gets 413 (Content-Length or counted chunks), and
+    /health keeps answering within a second meanwhile."""
+    import httpx
+
+    big = b'{"messages": [{"role": "user", "content": "' + b"x" * (10 * 1024 * 1024) + b'"}]}'
+    statuses: list[int] = []
+
+    def send(chunked: bool) -> None:
+        body = (big[i:i + 65536] for i in range(0, len(big), 65536)) if chunked else big
+        try:
+            r = httpx.post(server.url + "/chat/completions", content=body, timeout=60,
+                           headers={"Content-Type": "application/json"})
+            statuses.append(r.status_code)
+            assert r.json()["error"]["code"] == "request_too_large"
+        except httpx.HTTPError:  # the server may close the connection while a chunked body is still sent
+            statuses.append(413)
+
+    threads = [threading.Thread(target=send, args=(i % 2 == 1,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    slowest = 0.0
+    while any(t.is_alive() for t in threads):
+        start = time.monotonic()
+        assert httpx.get(server.url.replace("/v1", "/health"), timeout=5).status_code == 200
+        slowest = max(slowest, time.monotonic() - start)
+        time.sleep(0.05)
+    for t in threads:
+        t.join()
+    assert statuses == [413] * 4 and slowest < 1.0, (statuses, slowest)
+
+
+@pytest.mark.parametrize("field, value", [("temperature", "0.5"), ("stream", "yes"), ("max_tokens", True),
+                                          ("seed", 2**70), ("seed", -(2**64)), ("parallel_tool_calls", "false")])
+def test_values_of_the_wrong_type_or_range_are_400(server, field, value):
+    import httpx
+
+    for stream in (False, True):
+        body = {"messages": _user("hi"), field: value}
+        if field != "stream":
+            body["stream"] = stream
+        r = httpx.post(server.url + "/chat/completions", json=body, timeout=60)
+        assert r.status_code == 400, (field, value, r.status_code, r.text[:300])
+        assert field in r.json()["error"]["message"]
+
+
+def test_more_waiting_requests_than_allowed_get_429_not_a_stall(tool_model):
+    import httpx
+
+    srv = Server("--model", str(tool_model), "--max-waiting", "1", "--max-new-tokens", "64", "--threads", "1")
+    try:
+        results: list[httpx.Response] = []
+
+        def ask() -> None:
+            results.append(httpx.post(srv.url + "/chat/completions", timeout=120,
+                                      json={"messages": _user("hello there"), "max_tokens": 64}))
+
+        threads = [threading.Thread(target=ask) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        srv.stop()
+    codes = sorted(r.status_code for r in results)
+    assert set(codes) == {200, 429}, codes
+    busy = [r for r in results if r.status_code == 429]
+    assert all(r.headers.get("Retry-After") and r.json()["error"]["code"] == "server_busy" for r in busy)

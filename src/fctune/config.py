@@ -45,6 +45,9 @@ class ModelConfig:
     of the model, and the one ``fctune train`` writes (``train.output_dir``, which this overrides when set)."""
     threads: int = 0
     """CPU threads for torch (0: the number of physical cores)."""
+    allow_other_base: bool = False
+    """Load ``adapter`` even when its saved base fingerprint (``base_fingerprint.json``) says it was
+    trained on another model (:mod:`fctune.fingerprint`)."""
 
 
 @dataclass
@@ -286,7 +289,7 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
             if isinstance(value, (dict, list)):
                 raise ValueError(value)
             return str(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ConfigError(f"config key '{key}' needs {getattr(tp, '__name__', tp)}, got {value!r}") from None
     return value
 

@@ -187,9 +187,9 @@ def run_eval(cfg: Config | None = None, data: str | None = None, bfcl: str | Seq
     if not responses and not model:
         raise FctuneError("--model is needed to generate (or pass --responses FILE to score texts from elsewhere)")
     if out is not None:  # before minutes of generation, not after
-        from fctune.publish import ensure_output_dir
+        from fctune.publish import check_output_dir
 
-        ensure_output_dir(out, "--out")
+        check_output_dir(out, "--out")
     items, source = load_items(data, bfcl, limit)
     cats = _categories(items)
     predictions: list[dict] = []

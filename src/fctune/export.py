@@ -410,7 +410,8 @@ def export_model(rt: Any, cfg: ExportConfig, log: Any = print) -> dict[str, Any]
     check_out_dir(out_dir, [p for p in inputs if p.exists()], cfg.overwrite, "export")
     preflight(rt, cfg.quant)
     merged = merge_in_memory(rt.name_or_path, rt.adapter or None, untie=cfg.untie, template=rt.template,
-                             enable_thinking=rt.enable_thinking, device=rt.device, verify=True, log=log)
+                             enable_thinking=rt.enable_thinking, device=rt.device, verify=True,
+                             allow_other_base=rt.allow_other_base, log=log)
     calibration = saved_calibration(merged.adapter_dir, resolve_model_path(rt.name_or_path))
     threshold = calibration[1] if calibration else None
     tmp = staging_dir(out_dir)

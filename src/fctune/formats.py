@@ -373,6 +373,45 @@ class ChatFormat:
         """Inference prompt ids for the next assistant turn after ``messages``."""
         return self.encode(self.prompt_text(messages, tools))
 
+    def client_prompt_ids(self, messages: Sequence[dict], tools: Sequence[dict] | None = None) -> list[int]:
+        """:meth:`prompt_ids` for text that comes from a client (chat, serve): a special token's text
+        typed in a message, a tool result or a tool schema (``<|im_start|>system``, ``<tool_call>``, ...)
+        is encoded as ordinary text, never as the control token, so no one can forge a turn or a call."""
+        added = sorted({t for t in self._added_texts() if t}, key=len, reverse=True)
+        found: dict[str, str] = {}
+
+        def protect(value: Any) -> Any:
+            if isinstance(value, str):
+                for token in added:
+                    if token in value:
+                        marker = found.setdefault(token, f"\ue000{chr(0xE100 + len(found))}\ue001")
+                        value = value.replace(token, marker)
+                return value
+            if isinstance(value, dict):
+                return {k: protect(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [protect(v) for v in value]
+            return value
+
+        safe_messages, safe_tools = protect(list(messages)), protect(list(tools) if tools else None)
+        if not found:
+            return self.prompt_ids(messages, tools)
+        text = self.prompt_text(safe_messages, safe_tools)
+        back = {marker: token for token, marker in found.items()}
+        ids: list[int] = []
+        for piece in re.split("(\ue000.\ue001)", text):
+            ids += self._plain_ids(back[piece]) if piece in back else (self.encode(piece) if piece else [])
+        return ids
+
+    def _added_texts(self) -> list[str]:
+        return [t.content for t in getattr(self.tokenizer, "added_tokens_decoder", {}).values()]
+
+    def _plain_ids(self, text: str) -> list[int]:
+        """``text`` as ordinary tokens: split before any added token it would otherwise become."""
+        if not any(t and t in text for t in self._added_texts()):
+            return self.encode(text)
+        return self.encode(text[:1]) + self._plain_ids(text[1:])
+
     def completion_text(self, history: Sequence[dict], message: dict, tools: Sequence[dict] | None = None) -> str:
         """The trained text of assistant ``message`` after ``history``: its content, calls and ``<|im_end|>``.
 

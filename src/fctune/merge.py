@@ -132,15 +132,14 @@ class Merged:
 
 def merge_in_memory(model: str, adapter: str | None, *, dtype: str = "auto", untie: bool = False,
                     template: str = "auto", enable_thinking: bool = False, device: str = "cpu",
-                    verify: bool = True, log: Any = print) -> Merged:
+                    verify: bool = True, allow_other_base: bool = False, log: Any = print) -> Merged:
     """``model`` with ``adapter`` merged (or the model alone when ``adapter`` is ``None``), fp32, in memory,
     its logits checked against base + adapter; ``dtype``: what a saved copy should use (``auto``: the base's)."""
     import torch
-    from peft import PeftModel
     from transformers import AutoTokenizer
 
     from fctune.formats import ChatFormat
-    from fctune.models import load_model, resolve_device, resolve_model_path
+    from fctune.models import load_model, peft_on, resolve_device, resolve_model_path
 
     device = resolve_device(device)
     adir = Path(adapter) if adapter else None
@@ -185,7 +184,7 @@ def merge_in_memory(model: str, adapter: str | None, *, dtype: str = "auto", unt
         tied = False
         log("untied lm_head from embed_tokens (the adapter trains them)")
 
-    peft_model = PeftModel.from_pretrained(base, str(adir))
+    peft_model = peft_on(base, adir, allow_other_base)
     peft_model.eval()
     reference = _probe_logits(peft_model, probe) if verify else None
     merged = peft_model.merge_and_unload(safe_merge=True)
@@ -206,7 +205,7 @@ def merge_in_memory(model: str, adapter: str | None, *, dtype: str = "auto", unt
 
 def merge_adapter(model: str, adapter: str, out: str, *, dtype: str = "auto", untie: bool = False,
                   template: str = "auto", device: str = "cpu", verify: bool = True, overwrite: bool = False,
-                  log: Any = print) -> dict[str, Any]:
+                  allow_other_base: bool = False, log: Any = print) -> dict[str, Any]:
     """Merge ``adapter`` into ``model`` and save to ``out``; returns a summary (dtype, tied, logit diffs)."""
     import torch
     from transformers import AutoModelForCausalLM
@@ -219,7 +218,7 @@ def merge_adapter(model: str, adapter: str, out: str, *, dtype: str = "auto", un
         raise ModelLoadError(f"{adir}: no adapter_config.json (not a LoRA adapter directory)")
     check_out_dir(out_dir, [p for p in (adir, Path(resolve_model_path(model))) if p.exists()], overwrite, "merge")
     m = merge_in_memory(model, adapter, dtype=dtype, untie=untie, template=template, device=device,
-                        verify=verify, log=log)
+                        verify=verify, allow_other_base=allow_other_base, log=log)
     merged, tokenizer, fmt, tied, saved_dtype, reference = m.model, m.tokenizer, m.fmt, m.tied, m.saved_dtype, m.reference
     probe = m.probe
     summary: dict[str, Any] = {"out": str(out_dir), "dtype": str(saved_dtype).replace("torch.", ""),

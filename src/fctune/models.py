@@ -225,17 +225,36 @@ def load_model(name_or_path: str, dtype: str = "auto", device: str = "auto") -> 
     return model, tokenizer
 
 
-def load_with_adapter(name_or_path: str, adapter: str | None, dtype: str = "auto", device: str = "auto") -> tuple[Any, Any]:
+def peft_on(model: Any, adapter: str | Path, allow_other_base: bool = False) -> Any:
+    """``model`` wrapped in the LoRA adapter at ``adapter``, once its base fingerprint matches
+    (:mod:`fctune.fingerprint`); an adapter of another shape is a one-line error, not a traceback."""
+    from peft import PeftModel
+
+    from fctune.fingerprint import check
+
+    adir = Path(adapter)
+    if not (adir / "adapter_config.json").exists():
+        raise ModelLoadError(f"{adir}: no adapter_config.json (not a LoRA adapter directory)")
+    check(model, adir, allow_other_base)
+    try:
+        return PeftModel.from_pretrained(model, str(adir))
+    except RuntimeError as exc:
+        if "size mismatch" not in str(exc):
+            raise
+        first = next(line.strip() for line in str(exc).splitlines() if "size mismatch" in line)
+        raise ModelLoadError(f"{adir} does not fit this model ({first[:200]}): it was trained on a base of "
+                             "another shape") from None
+
+
+def load_with_adapter(name_or_path: str, adapter: str | None, dtype: str = "auto", device: str = "auto",
+                      allow_other_base: bool = False) -> tuple[Any, Any]:
     """Base model plus an optional LoRA adapter directory (tokenizer from the adapter dir when saved there)."""
     model, tokenizer = load_model(name_or_path, dtype, device)
     if adapter:
-        from peft import PeftModel
         from transformers import AutoTokenizer
 
         adir = Path(adapter)
-        if not (adir / "adapter_config.json").exists():
-            raise ModelLoadError(f"{adir}: no adapter_config.json (not a LoRA adapter directory)")
-        model = PeftModel.from_pretrained(model, str(adir))
+        model = peft_on(model, adir, allow_other_base)
         model.eval()
         from fctune.token_rows import fold_token_rows
 
@@ -254,7 +273,8 @@ def load_runtime(rt: Any) -> tuple[Any, Any]:
 
     if resolve_device(rt.device) == "cpu":
         set_cpu_threads(rt.threads)
-    model, tokenizer = load_with_adapter(rt.name_or_path, rt.adapter or None, dtype=rt.dtype, device=rt.device)
+    model, tokenizer = load_with_adapter(rt.name_or_path, rt.adapter or None, dtype=rt.dtype, device=rt.device,
+                                         allow_other_base=rt.allow_other_base)
     return model, ChatFormat(tokenizer, template=rt.template, enable_thinking=rt.enable_thinking)
 
 

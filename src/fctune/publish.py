@@ -74,16 +74,18 @@ def publish(tmp: Path, out_dir: Path, command: str) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def ensure_output_dir(path: str | Path, what: str) -> Path:
-    """``path`` as a directory that exists and can be written, made now, so that a run learns of a bad
-    output path before it loads a model or generates for minutes (``what``: the flag or key, for the error)."""
+def check_output_dir(path: str | Path, what: str) -> Path:
+    """Refuse an output directory that could not be written, before a run loads a model or generates
+    for minutes (``what``: the flag or key, for the error). Nothing is created: a run that fails later
+    leaves no empty directory behind."""
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise FctuneError(f"{what} {path} is a file, not a directory")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise FctuneError(f"{what} {path}: cannot create it: {exc.strerror or exc}") from exc
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise FctuneError(f"{what} {path}: not writable")
+    existing = path
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise FctuneError(f"{what} {path}: {existing} is a file, not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise FctuneError(f"{what} {path}: {existing} is not writable")
     return path

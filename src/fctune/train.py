@@ -376,6 +376,8 @@ class Run:
     """Progress lines (rank 0; a no-op elsewhere)."""
     log: Any = None
     """The train_log.jsonl writer (:class:`_Log`)."""
+    base_fingerprint: dict[str, Any] = field(default_factory=dict)
+    """:func:`fctune.fingerprint.fingerprint` of the base, saved beside the adapter."""
 
 
 def setup(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: str, say: Callable[[str], None]) -> Run:
@@ -387,9 +389,9 @@ def setup(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: str
 
     tc, out_dir = cfg.train, Path(cfg.train.output_dir)
     if dist_info.main:
-        from fctune.publish import ensure_output_dir
+        from fctune.publish import check_output_dir
 
-        ensure_output_dir(out_dir, "train.output_dir")
+        check_output_dir(out_dir, "train.output_dir")
     threads = setup_threads(cfg, device, dist_info)
     ckpt, state = find_resume_point(out_dir, resume, log=say)
     if resume:
@@ -400,6 +402,9 @@ def setup(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: str
 
     fmt = ChatFormat(tokenizer, template=cfg.model.template, enable_thinking=cfg.model.enable_thinking)
     model.config.use_cache = False
+    from fctune.fingerprint import fingerprint
+
+    base_print = fingerprint(model)  # before LoRA and trained token rows touch it
     data = setup_data(cfg, fmt, say)
     smoke_before = None
     if tc.smoke_test and dist_info.main and state is None:
@@ -413,7 +418,7 @@ def setup(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: str
               packing=packing, samples_per_step=tc.per_device_batch_size * tc.gradient_accumulation_steps * dist_info.world_size,
               steps_per_epoch=0, total_steps=0, ckpt=ckpt, state=state, untrained=untrained, token_ids=token_ids,
               trainable_params=sum(p.numel() for p in params), total_params=sum(p.numel() for p in model.parameters()),
-              smoke_before=smoke_before, say=say)
+              smoke_before=smoke_before, say=say, base_fingerprint=base_print)
     run.say(f"model {cfg.model.name_or_path} on {device} ({next(model.parameters()).dtype}), template "
             f"{fmt.template_name}; trainable params: {run.trainable_params:,} / {run.total_params:,} "
             f"({100 * run.trainable_params / run.total_params:.3f} %)")
@@ -747,6 +752,9 @@ def finish(run: Run, progress: Progress, wall_start: float) -> dict[str, Any]:
         train_time = progress.elapsed()
         run.model.save_pretrained(str(run.out_dir))
         run.tokenizer.save_pretrained(str(run.out_dir))
+        from fctune.fingerprint import save as save_fingerprint
+
+        save_fingerprint(run.base_fingerprint, run.out_dir)
         plot_loss(run.log.records, run.out_dir / "loss.png")
         from fctune.token_rows import fold_token_rows
 

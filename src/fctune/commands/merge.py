@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
         set_cpu_threads(rt.threads)
     summary = merge_adapter(rt.name_or_path, rt.adapter, args.out, dtype=rt.dtype, untie=args.untie,
                             template=rt.template, device=rt.device, verify=args.verify,
-                            overwrite=args.overwrite, log=lambda m: print(f"fctune merge: {m}", file=sys.stderr))
+                            overwrite=args.overwrite, allow_other_base=rt.allow_other_base, log=lambda m: print(f"fctune merge: {m}", file=sys.stderr))
     checks = ""
     if "max_logit_diff_reloaded" in summary:
         checks = (f"; logits vs base + adapter: max diff {summary['max_logit_diff_merged']:.2g} merged, "

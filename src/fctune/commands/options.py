@@ -22,6 +22,9 @@ RUNTIME_FLAGS: dict[str, tuple[str, dict[str, Any]]] = {
     "--threads": ("model.threads", {"type": int, "metavar": "N", "help": "CPU threads (default: physical cores; model.threads)"}),
     "--thinking": ("model.enable_thinking", {"action": "store_const", "const": "true",
                                              "help": "Qwen3 thinking mode, as in a thinking-mode training run"}),
+    "--allow-other-base": ("model.allow_other_base", {"action": "store_const", "const": "true",
+                                                      "help": "load an adapter on a base other than the one it was "
+                                                              "trained on (model.allow_other_base)"}),
 }
 """The runtime flags every command takes: flag -> (config key, argparse options). A flag that is given
 overrides the config file; one that is not leaves it (or the default) alone."""

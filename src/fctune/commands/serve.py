@@ -14,6 +14,7 @@ import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from fctune.serving.protocol import Limits
     from fctune.commands.options import add_call_threshold_argument, add_runtime_arguments
 
     add_runtime_arguments(parser)
@@ -23,6 +24,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-new-tokens", type=int, default=512,
                         help="answer length when a request sets no max_tokens (default 512)")
     parser.add_argument("--max-model-len", type=int, help="context limit for prompt + answer (default: the model's)")
+    parser.add_argument("--max-body-bytes", type=int, default=Limits.max_body_bytes,
+                        help=f"largest request body; larger ones get 413 (default {Limits.max_body_bytes})")
+    parser.add_argument("--max-waiting", type=int, default=Limits.max_waiting,
+                        help=f"requests that may wait for the model; more get 429 (default {Limits.max_waiting})")
     add_call_threshold_argument(parser)
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
                         help="server log level (default info: one line per request)")
@@ -71,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
     from fctune.errors import FctuneError
     from fctune.serving.app import create_app
     from fctune.serving.engine import Engine
+    from fctune.serving.protocol import Limits
 
     cfg = runtime_config_with_model(args)
     rt = cfg.model
@@ -86,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
         engine = Engine.load(rt, max_model_len=args.max_model_len, default_max_new_tokens=args.max_new_tokens,
                              call_threshold=call_threshold(args, cfg))
         name = served_name(args, rt.name_or_path)
-        app = create_app(engine, name, aliases=(rt.name_or_path,))
+        app = create_app(engine, name, aliases=(rt.name_or_path,),
+                         limits=Limits(max_body_bytes=args.max_body_bytes, max_waiting=args.max_waiting))
         host, port = sock.getsockname()[:2]
         shown = f"[{host}]" if ":" in host else host
         print(f"fctune serve: model '{name}' at http://{shown}:{port}/v1 "

@@ -161,7 +161,7 @@ class Engine:
         if not messages:
             raise ValueError("messages must not be empty")
         offered = list(tools) if tools and tool_choice != "none" else None
-        ids = self.fmt.prompt_ids(messages, offered)
+        ids = self.fmt.client_prompt_ids(messages, offered)  # typed special tokens stay text
         prefill = ""
         if tool_choice == "required":
             prefill = forced_call_prefix()

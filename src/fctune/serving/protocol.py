@@ -11,11 +11,22 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from fctune.formats import ToolCall
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one client may ask of the server (defaults documented in docs/serving.md)."""
+
+    max_body_bytes: int = 4 * 1024 * 1024
+    """Largest request body: 4 MiB holds hundreds of tool schemas and a long history."""
+    max_waiting: int = 16
+    """Requests that may wait for the model at once (the one generating included)."""
 
 
 class APIError(Exception):
@@ -37,7 +48,10 @@ def error_body(message: str, type: str = "invalid_request_error", code: str | No
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    """Strict types: ``"0.5"`` is not a number and ``"yes"`` not a boolean (a client with such a bug
+    hears of it instead of getting a silently different request)."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
 
 
 class TextPart(_Model):
@@ -120,7 +134,7 @@ class ChatCompletionRequest(_Model):
     stream: bool | None = False
     stream_options: StreamOptions | None = None
     n: int | None = Field(default=None, ge=1)
-    seed: int | None = None
+    seed: int | None = Field(default=None, ge=-(2**63), le=2**64 - 1)  # what torch's generator takes
     logprobs: bool | None = None
     top_logprobs: int | None = None
     frequency_penalty: float | None = None

@@ -40,9 +40,9 @@ def run(args: argparse.Namespace) -> int:
     from fctune.data.io import load_tool_file
     from fctune.errors import FctuneError
 
-    from fctune.publish import ensure_output_dir
+    from fctune.publish import check_output_dir
 
-    out = ensure_output_dir(args.out, "--out")
+    out = check_output_dir(args.out, "--out")
     langs = [x.strip() for x in args.lang.split(",") if x.strip()]
     mix = parse_mix(args.mix)
     split = parse_split(args.split)
@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     result = _generate(args.n, args.seed, langs=langs, user_schemas=schemas, mix=mix, heldout=args.heldout,
                        split=split, optional_rate=args.optional_rate, max_tool_chars=args.max_tool_chars,
                        preface_rate=args.preface_rate)
+    out.mkdir(parents=True, exist_ok=True)
     for name, rows in result.splits.items():
         write_jsonl(out / f"{name}.jsonl", rows)
     recorded = {"n": args.n, "seed": args.seed, "lang": langs, "tools": args.tools, "mix": {k: round(v, 6) for k, v in mix.items()},
