@@ -358,6 +358,7 @@ def test_tiny_test_yaml_writes_every_file(tmp_path):
     assert time.time() - start < 180
     for name in ("adapter_model.safetensors", "adapter_config.json", "tokenizer.json", "tokenizer_config.json",
                  "chat_template.jinja", "fctune_config.yaml", "train_log.jsonl", "loss.png", "summary.json",
+                 "base_fingerprint.json",
                  "smoke_test.md"):
         assert (out / name).is_file() and (out / name).stat().st_size > 0, name
     summary = json.loads((out / "summary.json").read_text())

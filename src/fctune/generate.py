@@ -109,22 +109,35 @@ class Generations(list):
         self.stats = stats or GenerationStats()
 
 
+MIN_TEMPERATURE = 1e-3
+"""Below this, sampling is argmax: ``logits / 1e-300`` overflows to infinities that softmax turns into NaN."""
+
+
 def _pick(logits: Any, temperature: float, top_p: float, generator: Any) -> Any:
-    """Next token per row: argmax when ``temperature`` is 0, else nucleus sampling."""
+    """Next token per row: argmax when ``temperature`` is (nearly) 0, else nucleus sampling; rows
+    whose logits are NaN or infinite decode greedily instead of failing."""
+    import numpy as np
     import torch
 
-    if temperature <= 0:
+    if temperature < MIN_TEMPERATURE:
         if logits.device.type == "cpu":
             # numpy's vectorised argmax is ~10x faster than torch's on CPU (150k-token vocabularies);
             # same result, first maximum on ties.
-            return torch.from_numpy(logits.float().numpy().argmax(axis=-1))
-        return logits.argmax(dim=-1)
-    probs = torch.softmax(logits.float() / temperature, dim=-1)
+            scores = logits.float().numpy()
+            if np.isnan(scores).any():  # NaN would win argmax: a broken row picks its best finite token
+                scores = np.nan_to_num(scores, nan=-np.inf)
+            return torch.from_numpy(scores.argmax(axis=-1))
+        return torch.nan_to_num(logits.float(), nan=float("-inf")).argmax(dim=-1)
+    clean = torch.nan_to_num(logits.float(), nan=float("-inf"), posinf=torch.finfo(torch.float32).max)
+    probs = torch.softmax(clean / temperature, dim=-1)
     if top_p < 1.0:
         sorted_probs, order = probs.sort(dim=-1, descending=True)
         drop = sorted_probs.cumsum(dim=-1) - sorted_probs > top_p
         sorted_probs = sorted_probs.masked_fill(drop, 0.0)
         probs = torch.zeros_like(probs).scatter(-1, order, sorted_probs)
+    broken = ~torch.isfinite(probs).all(dim=-1) | (probs.sum(dim=-1) <= 0)
+    if bool(broken.any()):  # logits the model made NaN or infinite: that row decodes greedily, no crash
+        probs[broken] = torch.nn.functional.one_hot(clean[broken].argmax(dim=-1), probs.shape[-1]).to(probs.dtype)
     return torch.multinomial(probs, 1, generator=generator).squeeze(-1)
 
 
