@@ -72,14 +72,14 @@ class ExportConfig:
 # ---------------------------------------------------------------------------------------------
 
 
-def model_type(model: str) -> str:
-    """The ``model_type`` of a model directory, GGUF or alias, read from its config only."""
+def model_config(model: str) -> Any:
+    """The config of a model directory, GGUF or alias, read without its weights."""
     from transformers import AutoConfig
 
     from fctune.models import resolve_model_path
 
     try:
-        return AutoConfig.from_pretrained(resolve_model_path(model)).model_type
+        return AutoConfig.from_pretrained(resolve_model_path(model))
     except (OSError, ValueError) as exc:
         raise FctuneError(f"{model}: cannot read the model's config ({str(exc).splitlines()[0]})") from exc
 
@@ -113,7 +113,7 @@ def greedy_tokens(merged: Any, conversation: dict, n: int) -> list[int]:
         out = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=n, do_sample=False,
                              eos_token_id=list(fmt.stop_token_ids), pad_token_id=fmt.tokenizer.pad_token_id)
     tokens = out[0, ids.shape[1]:].tolist()
-    return [t for t in tokens[: next((i for i, t in enumerate(tokens) if t in fmt.stop_token_ids), len(tokens))]]
+    return tokens[: next((i for i, t in enumerate(tokens) if t in fmt.stop_token_ids), len(tokens))]
 
 
 def run_llamacpp_check(path: Path, merged: Any, quant: str, mode: str) -> dict[str, Any]:
@@ -158,14 +158,12 @@ def check_supported(kind: str, quant: str) -> None:
 def preflight(rt: Any, quant: str) -> None:
     """Every refusal that needs no weights: the architecture, the quantisation, rope scaling, the
     tokenizer (a ChatML end of turn, a pre-tokenizer llama.cpp can name), before anything is merged."""
-    from transformers import AutoConfig
-
     from fctune.formats import ChatFormat
-    from fctune.models import load_tokenizer, resolve_model_path
+    from fctune.models import load_tokenizer
 
-    kind = model_type(rt.name_or_path)
-    check_supported(kind, quant)
-    _rope_theta(AutoConfig.from_pretrained(resolve_model_path(rt.name_or_path)))
+    config = model_config(rt.name_or_path)
+    check_supported(config.model_type, quant)
+    _rope_theta(config)
     saved = Path(rt.adapter) if rt.adapter and (Path(rt.adapter) / "tokenizer_config.json").is_file() else None
     tokenizer = load_tokenizer(str(saved) if saved else rt.name_or_path)
     ChatFormat(tokenizer, template=rt.template, enable_thinking=rt.enable_thinking)
