@@ -101,3 +101,19 @@ def test_trainable_tokens_reads_yaml_booleans_as_words(tmp_path):
     path.write_text("lora:\n  trainable_tokens:\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="trainable_tokens"):
         load_config(path)
+
+
+@pytest.mark.parametrize("text, override, message", [
+    ("train:\n  learning_rate: [1,\n", None, "invalid YAML: expected the node content, but found '<stream end>' at line 3"),
+    ("train: {output_dir: x\n", None, "invalid YAML: expected ',' or '}'"),
+    (None, "lora.target_modules=[q_proj", "override lora.target_modules=[q_proj: not a YAML list (expected ','"),
+    (None, "lora.target_modules=[", "not a YAML list"),
+])
+def test_yaml_that_does_not_parse_is_one_line(tmp_path, text, override, message):
+    path = None
+    if text is not None:
+        path = tmp_path / "c.yaml"
+        path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path, [override] if override else [])
+    assert message in str(info.value) and "\n" not in str(info.value)

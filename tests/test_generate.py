@@ -106,6 +106,29 @@ def test_all_rows_stop_ends_the_batch(model, fmt):
     assert all(g.text == "" for g in out)  # the stop token is not in the text
 
 
+class SetAfter:
+    """A cancel event that becomes set after ``n`` looks at it (a client leaving mid-answer)."""
+
+    def __init__(self, n: int):
+        self.n = n
+
+    def is_set(self) -> bool:
+        self.n -= 1
+        return self.n < 0
+
+
+def test_a_cancel_ends_the_rows_still_generating(model, fmt):
+    prompts = _prompts(fmt)[:4]
+    free = generate(model, fmt, prompts, max_new_tokens=12, batch_size=2, progress=False)
+    assert all(g.finish_reason == "length" for g in free)
+    # looked at before the first batch and before each of its steps: 4 steps, and no second batch
+    out = generate(model, fmt, prompts, max_new_tokens=12, batch_size=2, progress=False, cancel=SetAfter(5))
+    done = [(f, g) for f, g in zip(free, out) if g.token_ids]
+    assert len(done) == 2 and all(g.finish_reason == "cancelled" for g in out)
+    for f, g in done:
+        assert g.token_ids == f.token_ids[:4] and g.text == fmt.decode(f.token_ids[:4]) and g.completion_tokens == 4
+
+
 def test_matches_transformers_generate(model, fmt):
     prompt = _prompts(fmt, TOOLS)[1]
     ours = generate(model, fmt, [prompt], max_new_tokens=8, progress=False)[0]

@@ -146,6 +146,35 @@ def test_resume_skips_a_damaged_checkpoint_and_names_it(tmp_path):
     assert "every checkpoint in" in _errors(refused)[-1] and "does not load" in _errors(refused)[-1], refused.stderr
 
 
+@pytest.mark.slow
+def test_a_run_that_dies_while_saving_leaves_no_half_adapter(tmp_path, monkeypatch):
+    """Killed while the final adapter is written: nothing in the output directory looks like a
+    finished adapter (the files wait in a staging directory), and --resume then saves it whole."""
+    from safetensors.torch import load_file
+
+    import fctune.fingerprint
+    from fctune.config import load_config
+    from fctune.train import FINAL_STAGING, train
+    from tests.helpers import TINY_YAML
+
+    out = tmp_path / "run"
+    cfg = load_config(TINY_YAML, [f"train.output_dir={out}", "train.smoke_test=false", "train.max_steps=2",
+                                  "train.save_steps=2"])
+
+    def dies(*_args):
+        raise KeyboardInterrupt  # as a kill would stop it, before the rest is written
+
+    with monkeypatch.context() as m:
+        m.setattr(fctune.fingerprint, "save", dies)
+        with pytest.raises(KeyboardInterrupt):
+            train(cfg)
+    assert (out / FINAL_STAGING / "adapter_model.safetensors").is_file()
+    assert not (out / "adapter_model.safetensors").exists() and not (out / "summary.json").exists()
+    summary = train(cfg, resume=True)
+    assert summary["steps"] == 2 and not (out / FINAL_STAGING).exists()
+    assert load_file(str(out / "adapter_model.safetensors")) and json.loads((out / "summary.json").read_text())["steps"] == 2
+
+
 @pytest.mark.parametrize("argv", [
     ("data", "synth", "--n", "4", "--out", "{file}"),
     ("train", "configs/tiny-test.yaml", "train.output_dir={file}"),

@@ -218,6 +218,80 @@ def test_request_messages_become_canonical():
     assert tool_choice_of(request, tools) == ("auto", None)
 
 
+def _request(messages: list[dict], tools: list[dict] | None = None):
+    from fctune.serving.protocol import ChatCompletionRequest
+
+    return ChatCompletionRequest.model_validate({"messages": messages, **({"tools": tools} if tools else {})})
+
+
+_CALLED = _user(ASK) + [{"role": "assistant", "content": "", "tool_calls": [weather_call("Paris")]}]
+BROKEN_HISTORIES = [  # (tools, messages, the problem data validate reports)
+    ([{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {},
+                                                                     "required": ["x"]}}}],
+     _user("hi"), "'required' names parameter(s) not in 'properties': x"),
+    ([{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {"x": {"type": 5}}}}}],
+     _user("hi"), "invalid JSON Schema"),
+    ([{"type": "function", "function": {"name": "f", "parameters": {"type": "string"}}}], _user("hi"),
+     "parameters must be an object schema"),
+    ([{"type": "function", "function": {"name": "get weather"}}], _user("hi"), "contains whitespace or quotes"),
+    ([{"type": "function", "function": {"name": "f" * 129}}], _user("hi"), "longer than 128"),
+    ([WEATHER, WEATHER], _user("hi"), "duplicate tool name 'get_weather'"),
+    (TOOLS, _user("hi") + [{"role": "system", "content": "late"}, {"role": "user", "content": "x"}],
+     "messages[1]: a system message may only come first"),
+    (TOOLS, _user("hi") + [{"role": "tool", "name": "get_weather", "content": RESULT}],
+     "messages[1]: tool result without a preceding assistant tool call"),
+    (TOOLS, _CALLED + [{"role": "tool", "name": "get_time", "content": RESULT}],
+     "messages[2]: tool result for 'get_time', but messages[1] called 'get_weather'"),
+    (TOOLS, _user("hi") + [{"role": "assistant", "content": " "}, {"role": "user", "content": "x"}],
+     "messages[1]: assistant turn with neither content nor tool calls"),
+    (TOOLS, _user("hi") + [{"role": "user", "content": 5}], "messages[1]"),
+]
+
+
+@pytest.mark.parametrize("tools, messages, problem", BROKEN_HISTORIES)
+def test_the_server_rejects_what_data_validate_rejects(tools, messages, problem):
+    """One validator: a tool list or history that would be a broken training row (with an answer
+    appended) is a 400 from the server, with the problem data validate names."""
+    from pydantic import ValidationError
+
+    from fctune.data.validate import check_row
+    from fctune.serving.protocol import APIError, canonical
+
+    _, problems = check_row({"tools": tools, "messages": messages + [{"role": "assistant", "content": "ok"}]})
+    assert any(problem in p for p in problems), problems
+    try:
+        canonical(_request(messages, tools))
+    except APIError as exc:
+        assert exc.status == 400 and problem in exc.message, exc.message
+    except ValidationError as exc:  # a type the request model already refuses (the server's 400 too)
+        assert "messages.1" in str(exc)
+    else:
+        raise AssertionError(f"the server accepted: {problem}")
+
+
+def test_a_request_history_is_not_held_to_label_rules():
+    """What a row needs as a lesson but a request need not be: it may end on a user or tool turn,
+    open with an assistant greeting, and hold a call the model got wrong (an undeclared tool, or
+    arguments its schema refuses). Those are answered; data validate still rejects them as rows."""
+    from fctune.data.validate import check_row
+    from fctune.serving.protocol import canonical
+
+    wrong_call = {"type": "function", "function": {"name": "get_weather", "arguments": {"city": 3}}}
+    histories = [
+        _user(ASK),
+        [{"role": "assistant", "content": "Hello! How can I help?"}] + _user(ASK),
+        _user(ASK) + [{"role": "assistant", "content": "", "tool_calls": [wrong_call]},
+                      {"role": "tool", "name": "get_weather", "content": "error: no location"}],
+        _user(ASK) + [{"role": "assistant", "content": "", "tool_calls": [
+            {"type": "function", "function": {"name": "book_flight", "arguments": {}}}]},
+                      {"role": "tool", "name": "book_flight", "content": "unknown tool"}],
+    ]
+    for messages in histories:
+        got, _ = canonical(_request(messages, TOOLS))
+        assert [m["role"] for m in got] == [m["role"] for m in messages]
+        assert check_row({"tools": TOOLS, "messages": messages})[1]
+
+
 # ---------------------------------------------------------------------------------------------
 # The engine: the streaming loop equals the batch path (generate), cancels, checks lengths
 # ---------------------------------------------------------------------------------------------
@@ -545,6 +619,52 @@ def test_values_of_the_wrong_type_or_range_are_400(server, field, value):
         r = httpx.post(server.url + "/chat/completions", json=body, timeout=60)
         assert r.status_code == 400, (field, value, r.status_code, r.text[:300])
         assert field in r.json()["error"]["message"]
+
+
+LONG = {"messages": [{"role": "user", "content": "hello there"}], "max_tokens": 900}
+
+
+def _send_and_drop(url: str, body: dict, after: float) -> None:
+    """Send ``body`` over a raw socket (reading a streamed answer's first bytes) and close the
+    connection ``after`` seconds: a client that went away."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    data = json.dumps(body).encode()
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+        sock.sendall(f"POST {parts.path}/chat/completions HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+                     f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n".encode() + data)
+        if body.get("stream"):
+            assert sock.recv(4096).startswith(b"HTTP/1.1 200")
+        time.sleep(after)
+
+
+@pytest.mark.slow
+def test_a_client_that_goes_away_frees_the_model_at_once(tmp_path):
+    """A long answer (900 tokens) whose client disconnects, whole or streamed, is cancelled: the next
+    request is answered in a fraction of the time the long one takes alone. (A random tiny model:
+    it never ends its turn on its own.)"""
+    import httpx
+
+    from fctune.models import make_tiny_qwen3
+
+    srv = Server("--model", str(make_tiny_qwen3(tmp_path / "random")), "--threads", "1")
+    try:
+        start = time.monotonic()
+        alone = httpx.post(srv.url + "/chat/completions", json=LONG, timeout=300).json()
+        long_s = time.monotonic() - start
+        assert alone["usage"]["completion_tokens"] == 900, alone["usage"]  # it really runs to its limit
+        for stream in (False, True):
+            _send_and_drop(srv.url, {**LONG, "stream": stream}, after=0.3)
+            start = time.monotonic()
+            short = httpx.post(srv.url + "/chat/completions", timeout=300,
+                               json={"messages": _user("hi"), "max_tokens": 1})
+            waited = time.monotonic() - start
+            assert short.status_code == 200
+            assert waited < long_s / 4, (stream, waited, long_s)
+    finally:
+        srv.stop()
 
 
 def test_more_waiting_requests_than_allowed_get_429_not_a_stall(tool_model):

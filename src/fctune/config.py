@@ -332,6 +332,14 @@ def parse_override(text: str) -> tuple[str, str]:
     return key.strip(), value.strip()
 
 
+def _yaml_problem(exc: Exception) -> str:
+    """A YAML error on one line: its problem and where (``line L, column C``)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"{problem}{where}"
+
+
 def load_config(path: str | Path | None = None, overrides: Iterable[str] = ()) -> Config:
     """Defaults, then the YAML file, then ``key=value`` overrides."""
     cfg = Config()
@@ -342,12 +350,17 @@ def load_config(path: str | Path | None = None, overrides: Iterable[str] = ()) -
         try:
             tree = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: invalid YAML: {exc}") from None
+            raise ConfigError(f"{path}: invalid YAML: {_yaml_problem(exc)}") from None
         for key, value in _flatten(tree):
             _set(cfg, key, value, where=f" in {path}")
     for text in overrides:
         key, value = parse_override(text)
-        _set(cfg, key, yaml.safe_load(value) if value.startswith("[") else value)
+        if value.startswith("["):
+            try:
+                value = yaml.safe_load(value)
+            except yaml.YAMLError as exc:
+                raise ConfigError(f"override {key}={value}: not a YAML list ({_yaml_problem(exc)})") from None
+        _set(cfg, key, value)
     validate(cfg)
     return cfg
 

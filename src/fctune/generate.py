@@ -53,7 +53,8 @@ class Generation:
     completion_tokens: int
     """``len(token_ids)``."""
     finish_reason: str
-    """``"stop"`` (end-of-turn or eos generated) or ``"length"`` (``max_new_tokens`` reached)."""
+    """``"stop"`` (end-of-turn or eos generated), ``"length"`` (``max_new_tokens`` reached) or
+    ``"cancelled"`` (the ``cancel`` event of :func:`generate` was set)."""
     call_probability: float | None = None
     """The model's probability of opening its answer with a tool call (first token), when the
     call decision was applied; ``None`` otherwise."""
@@ -434,11 +435,12 @@ def stream_tokens(model: Any, fmt: Any, prompt: Sequence[int], max_new_tokens: i
 def _run_batch(model: Any, prompts: list[list[int]], max_new_tokens: int, stop_ids: set[int], pad_id: int,
                temperature: float, top_p: float, generator: Any, on_finish: Any,
                stats: GenerationStats, decide: tuple[int, list[float]] | None = None,
-               reuse: PrefixReuse | None = None) -> list[tuple[list[int], str, Any]]:
+               reuse: PrefixReuse | None = None, cancel: Any = None) -> list[tuple[list[int], str, Any]]:
     """Generate for one batch; returns ``(token_ids, finish_reason, (P(call), decision) or None)`` per
     prompt, in batch order. ``decide``: ``(call token id, threshold per prompt)`` for
     :func:`decide_first_token` (greedy batches only). ``reuse``: prefix reuse of the prompt passes
-    on a CPU (:class:`PrefixReuse`)."""
+    on a CPU (:class:`PrefixReuse`). ``cancel``: an event that ends every row (``cancelled``) at the
+    next step once set."""
     import torch
 
     device = next(model.parameters()).device
@@ -452,6 +454,11 @@ def _run_batch(model: Any, prompts: list[list[int]], max_new_tokens: int, stop_i
     finish: list[str] = [""] * rows
     decided: list[Any] = [None] * rows
     for step in range(max_new_tokens):
+        if cancel is not None and cancel.is_set():
+            for r in active:
+                finish[r] = "cancelled"
+                on_finish(len(tokens[r]))
+            break
         nxt, decision = _first_pick(batch.logits, step, temperature, top_p, generator, decide)
         if decision is not None:
             p_call, changes = decision
@@ -483,7 +490,8 @@ def _run_batch(model: Any, prompts: list[list[int]], max_new_tokens: int, stop_i
 
 def generate(model: Any, fmt: Any, prompts: list[list[int]], max_new_tokens: int = 256, batch_size: int = 16,
              temperature: float = 0.0, top_p: float = 1.0, progress: bool = True, seed: int = 0,
-             desc: str = "generate", call_threshold: float | Sequence[float] = 0.0) -> Generations:
+             desc: str = "generate", call_threshold: float | Sequence[float] = 0.0,
+             cancel: Any = None) -> Generations:
     """Complete every prompt (token ids from ``fmt.prompt_ids``); results in input order.
 
     Greedy when ``temperature`` is 0. ``batch_size`` prompts of similar length are generated
@@ -491,7 +499,9 @@ def generate(model: Any, fmt: Any, prompts: list[list[int]], max_new_tokens: int
     tokens/s unless ``progress`` is False. ``call_threshold`` > 0 (greedy only): the first token
     is the call/no-call decision by probability mass (:func:`decide_first_token`); one number for
     all prompts or one per prompt (0: plain greedy for that one); give it only to prompts that end
-    where the model's own answer starts (not after a forced prefix).
+    where the model's own answer starts (not after a forced prefix). ``cancel`` (a
+    ``threading.Event``): once set, the prompts still generating end at the next step with
+    ``finish_reason`` ``cancelled`` (what they had so far), and the rest are not started.
     """
     import torch
     from tqdm.auto import tqdm
@@ -533,9 +543,13 @@ def generate(model: Any, fmt: Any, prompts: list[list[int]], max_new_tokens: int
         with torch.inference_mode():
             for b in range(0, len(order), batch_size):
                 chunk = order[b:b + batch_size]
+                if cancel is not None and cancel.is_set():
+                    for i in chunk:
+                        results[i] = ([], "cancelled", None)
+                    continue
                 rule = (fmt.call_start_id, [limits[i] for i in chunk]) if decide else None
                 outs = _run_batch(model, [list(prompts[i]) for i in chunk], max_new_tokens, stop_ids, pad_id,
-                                  temperature, top_p, generator, on_finish, stats, rule, reuse)
+                                  temperature, top_p, generator, on_finish, stats, rule, reuse, cancel)
                 stats.batches += 1
                 for i, res in zip(chunk, outs):
                     results[i] = res

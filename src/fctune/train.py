@@ -750,11 +750,7 @@ def finish(run: Run, progress: Progress, wall_start: float) -> dict[str, Any]:
     summary: dict[str, Any] = {}
     if run.dist.main:
         train_time = progress.elapsed()
-        run.model.save_pretrained(str(run.out_dir))
-        run.tokenizer.save_pretrained(str(run.out_dir))
-        from fctune.fingerprint import save as save_fingerprint
-
-        save_fingerprint(run.base_fingerprint, run.out_dir)
+        save_adapter(run)
         plot_loss(run.log.records, run.out_dir / "loss.png")
         from fctune.token_rows import fold_token_rows
 
@@ -764,13 +760,36 @@ def finish(run: Run, progress: Progress, wall_start: float) -> dict[str, Any]:
         if run.cfg.train.smoke_test:
             summary["smoke_test"] = _smoke_after(run)
         summary["wall_time_s"] = round(time.time() - wall_start, 2)
-        (run.out_dir / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
-                                                  encoding="utf-8")
+        partial = run.out_dir / "summary.json.tmp"
+        partial.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        os.replace(partial, run.out_dir / "summary.json")
         run.say(f"done: {progress.step} steps, loss {progress.loss:.4f}"
                 + (f", validation loss {progress.valid_loss:.4f}" if progress.valid_loss is not None else "")
                 + f", {summary['tokens_per_s']:.0f} tok/s, {train_time:.1f}s training; wrote {run.out_dir}")
     run.dist.barrier()
     return summary
+
+
+FINAL_STAGING = ".final.tmp"
+"""Where the adapter is written before its files are moved into the output directory."""
+
+
+def save_adapter(run: Run) -> None:
+    """The adapter, its tokenizer and base fingerprint, written whole: into a staging directory first,
+    then each file renamed into place (the weights last), so a run killed while saving leaves no
+    truncated file that looks like a finished adapter (``--resume`` then saves again)."""
+    from fctune.fingerprint import save as save_fingerprint
+
+    staging = run.out_dir / FINAL_STAGING
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    run.model.save_pretrained(str(staging))
+    run.tokenizer.save_pretrained(str(staging))
+    save_fingerprint(run.base_fingerprint, staging)
+    weights = [p for p in staging.iterdir() if p.suffix in (".safetensors", ".bin")]
+    for path in sorted(set(staging.iterdir()) - set(weights)) + weights:
+        os.replace(path, run.out_dir / path.name)
+    staging.rmdir()
 
 
 def decide_calls(run: Run) -> dict | None:

@@ -78,8 +78,33 @@ def _argument_problems(where: str, name: str, args: dict, validator: Any) -> lis
     return problems
 
 
-def conversation_problems(conv: dict) -> list[str]:
-    """Semantic checks of a (possibly partly) normalised conversation: tools, role order, calls."""
+MAX_NAME_LENGTH = 128
+"""Longest function name (OpenAI's limit is 64; BFCL's dotted Java/JS names stay well under this)."""
+
+
+def _name_problem(name: Any) -> str | None:
+    """Why ``name`` cannot be a function name: a call is ``{"name": NAME, ...}`` read back by the
+    parser and matched against the tools, so it must be a plain, non-empty token."""
+    if not isinstance(name, str) or not name.strip():
+        return "missing function name"
+    if len(name) > MAX_NAME_LENGTH:
+        return f"function name longer than {MAX_NAME_LENGTH} characters"
+    if any(c.isspace() for c in name) or '"' in name:
+        return f"function name {name[:40]!r} contains whitespace or quotes"
+    return None
+
+
+def conversation_problems(conv: dict, request: bool = False) -> list[str]:
+    """Semantic checks of a (possibly partly) normalised conversation: tools, role order, calls.
+
+    One validator for training rows and for server requests (``request=True``), so the server never
+    accepts a tool list or a history that ``data validate`` calls broken. Shared: every tool schema,
+    unique plain names, a system message only first, tool results only after a call (and for a
+    function it called), no empty assistant turns. Only for training rows, where assistant turns
+    are labels the model learns: the row ends with an assistant turn, none comes before a user turn,
+    and every call names a declared tool with arguments its schema accepts. A request's history
+    records what was said, possibly by a model that got a call wrong, and may be answered anyway.
+    """
     problems: list[str] = []
     declared: dict[str, Any] = {}  # name -> validator, or None when its schema is broken
     for i, tool in enumerate(conv.get("tools") or []):
@@ -87,8 +112,9 @@ def conversation_problems(conv: dict) -> list[str]:
             continue
         fn = tool["function"]
         name = fn.get("name")
-        if not isinstance(name, str) or not name.strip():
-            problems.append(f"tools[{i}]: missing function name")
+        reason = _name_problem(name)
+        if reason:
+            problems.append(f"tools[{i}]: {reason}")
             continue
         if name in declared:
             problems.append(f"tools[{i}]: duplicate tool name {name!r}")
@@ -127,13 +153,13 @@ def conversation_problems(conv: dict) -> list[str]:
                 problems.append(f"{where}: tool result for {msg['name']!r}, but messages[{open_call[0]}] "
                                 f"called {', '.join(repr(n) for n in open_call[1])}")
         elif role == "assistant":
-            if not seen_user:
+            if not seen_user and not request:
                 problems.append(f"{where}: assistant turn before any user turn")
                 seen_user = True  # report once
             calls = msg.get("tool_calls") or []
             if not calls and not (msg.get("content") or "").strip():
                 problems.append(f"{where}: assistant turn with neither content nor tool calls")
-            for call in calls:
+            for call in calls if not request else ():
                 name = call["function"]["name"]
                 args = call["function"]["arguments"]
                 if name not in declared:
@@ -142,7 +168,7 @@ def conversation_problems(conv: dict) -> list[str]:
                     problems.extend(_argument_problems(where, name, args, declared[name]))
             open_call = (i, [c["function"]["name"] for c in calls]) if calls else None
     last = messages[-1]
-    if not last.get("invalid") and last["role"] != "assistant":
+    if not request and not last.get("invalid") and last["role"] != "assistant":
         problems.append(f"messages[{len(messages) - 1}]: the conversation must end with an assistant turn "
                         f"(it ends with a {last['role']} message)")
     return problems

@@ -196,7 +196,7 @@ class Engine:
             if cancel is not None and cancel.is_set():
                 return Result(read_reply(prompt.prefill, prompt.parse_calls), "stop", len(prompt.ids), 0)
             if on_event is None and not any(params.stop):
-                return self._run_batch(prompt, params)
+                return self._run_batch(prompt, params, cancel)
             return self._run_stream(prompt, params, on_event or (lambda _event: None), cancel)
 
     def _seed(self, params: SamplingParams) -> int:
@@ -204,13 +204,13 @@ class Engine:
 
         return params.seed if params.seed is not None else random.SystemRandom().randrange(2**63)
 
-    def _run_batch(self, prompt: Prompt, params: SamplingParams) -> Result:
+    def _run_batch(self, prompt: Prompt, params: SamplingParams, cancel: threading.Event | None) -> Result:
         from fctune.generate import generate
 
         gen = generate(self.model, self.fmt, [prompt.ids], max_new_tokens=params.max_new_tokens, batch_size=1,
                        temperature=params.temperature, top_p=params.top_p, progress=False,
-                       seed=self._seed(params), call_threshold=self._threshold(prompt))[0]
-        text, finish = gen.text, gen.finish_reason
+                       seed=self._seed(params), call_threshold=self._threshold(prompt), cancel=cancel)[0]
+        text, finish = gen.text, ("stop" if gen.finish_reason == "cancelled" else gen.finish_reason)
         stream = ReplyStream(prompt.parse_calls)
         stream.feed(prompt.prefill + text)
         if stream.done:

@@ -9,12 +9,13 @@ are rejected with a 400 that says so, rather than silently ignored.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from fctune.formats import ToolCall
 
@@ -82,24 +83,12 @@ class Message(_Model):
 
 
 class FunctionDef(_Model):
-    name: str = Field(min_length=1, max_length=128)
+    """Names and schemas are checked by the data validator (:func:`canonical`), not here."""
+
+    name: str
     description: str | None = None
     parameters: dict[str, Any] | None = None
     strict: bool | None = None
-
-    @field_validator("name")
-    @classmethod
-    def _plain_name(cls, value: str) -> str:
-        if any(c.isspace() for c in value) or '"' in value:
-            raise ValueError("function names may not contain whitespace or quotes")
-        return value
-
-    @field_validator("parameters")
-    @classmethod
-    def _object_schema(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        if value is not None and value.get("type", "object") not in ("object", "dict"):
-            raise ValueError("parameters must be a JSON Schema of type 'object'")
-        return value
 
 
 class Tool(_Model):
@@ -177,18 +166,18 @@ def _text(content: Content) -> str:
 
 
 def canonical(request: ChatCompletionRequest) -> tuple[list[dict], list[dict]]:
-    """The request's messages and tools in fctune's canonical form (what training rendered)."""
-    from fctune.data.schema import normalize_conversation
+    """The request's messages and tools in fctune's canonical form (what training rendered),
+    checked by the validator ``data validate`` uses (in its request mode): a tool list or history
+    that would be a broken training row is a 400 naming each problem."""
+    from fctune.data.schema import normalize_row
+    from fctune.data.validate import conversation_problems
 
     _unsupported(request)
     messages: list[dict[str, Any]] = []
-    for i, msg in enumerate(request.messages):
+    for msg in request.messages:
         role = "system" if msg.role == "developer" else msg.role
         out: dict[str, Any] = {"role": role, "content": _text(msg.content)}
         if msg.tool_calls:
-            if role != "assistant":
-                raise APIError(400, f"messages[{i}]: only assistant messages may carry tool_calls",
-                               "invalid_value", f"messages.{i}.tool_calls")
             out["tool_calls"] = [{"id": c.id, "type": "function",
                                   "function": {"name": c.function.name, "arguments": c.function.arguments}}
                                  for c in msg.tool_calls]
@@ -204,13 +193,15 @@ def canonical(request: ChatCompletionRequest) -> tuple[list[dict], list[dict]]:
         if tool.function.parameters is not None:
             fn["parameters"] = tool.function.parameters
         tools.append({"type": "function", "function": fn})
-    names = [t["function"]["name"] for t in tools]
-    if len(set(names)) != len(names):
-        raise APIError(400, "tools: function names must be unique", "invalid_value", "tools")
-    try:
-        conv = normalize_conversation({"tools": tools, "messages": messages})
-    except ValueError as exc:
-        raise APIError(400, f"invalid messages or tools: {exc}", "invalid_value", "messages") from None
+    conv, problems = normalize_row({"tools": tools, "messages": messages})
+    if conv is not None:
+        problems = problems + conversation_problems(conv, request=True)
+    if problems:
+        where = re.match(r"(tools|messages)\[(\d+)\]", problems[0])
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        raise APIError(400, "invalid messages or tools: " + "; ".join(problems[:5]) + more, "invalid_value",
+                       f"{where[1]}.{where[2]}" if where else "messages")
+    assert conv is not None
     return conv["messages"], conv["tools"]
 
 
