@@ -80,3 +80,48 @@ def test_irrelevance_items_right_without_a_call():
     name = item.tools[0]["function"]["name"]
     assert score(parse(f'<tool_call>{{"name": "{name}", "arguments": {{}}}}</tool_call>'), item).error == \
         "called_when_irrelevant"
+
+
+def test_the_dev_slice_is_every_fifth_item_and_test_the_rest():
+    every = load_category("multiple")
+    dev, test = load_category("multiple", split="dev"), load_category("multiple", split="test")
+    assert [it.id for it in dev] == [it.id for it in every[::5]]
+    assert {it.id for it in dev}.isdisjoint(it.id for it in test)
+    assert sorted(it.id for it in dev + test) == sorted(it.id for it in every)
+    assert [it.id for it in load_category("multiple", limit=3, split="test")] == [it.id for it in test[:3]]
+    with pytest.raises(FctuneError, match="unknown BFCL split"):
+        load_category("multiple", split="train")
+
+
+def test_leaderboard_aggregates_follow_bfcl_formulas():
+    from fctune.bfcl import leaderboard
+
+    scores = {"simple_python": {"n": 400, "accuracy": 0.9}, "simple_java": {"n": 100, "accuracy": 0.6},
+              "simple_javascript": {"n": 50, "accuracy": 0.3}, "multiple": {"n": 200, "accuracy": 0.8},
+              "parallel": {"n": 200, "accuracy": 0.7}, "parallel_multiple": {"n": 200, "accuracy": 0.5},
+              "live_simple": {"n": 258, "accuracy": 0.5}, "live_multiple": {"n": 1053, "accuracy": 0.4},
+              "live_parallel": {"n": 16, "accuracy": 0.25}, "live_parallel_multiple": {"n": 24, "accuracy": 0.0},
+              "irrelevance": {"n": 240, "accuracy": 0.9}, "live_irrelevance": {"n": 884, "accuracy": 0.7}}
+    board = leaderboard(scores)
+    # simple = (0.9 + 0.6 + 0.3) / 3 = 0.6 counts once beside multiple, parallel, parallel_multiple
+    assert board["non_live_ast"]["accuracy"] == pytest.approx((0.6 + 0.8 + 0.7 + 0.5) / 4, abs=1e-4)
+    live = (258 * 0.5 + 1053 * 0.4 + 16 * 0.25) / (258 + 1053 + 16 + 24)  # weighted by size
+    assert board["live_ast"]["accuracy"] == pytest.approx(live, abs=1e-4) and board["live_ast"]["n"] == 1351
+    assert board["irrelevance"]["accuracy"] == pytest.approx(0.8)  # unweighted: not (240*0.9 + 884*0.7)/1124
+    partial = leaderboard({k: v for k, v in scores.items() if k not in ("simple_java", "live_parallel")})
+    assert partial["non_live_ast"] == {"accuracy": None, "n": 1050, "missing": ["simple_java"]}
+    assert partial["live_ast"]["accuracy"] is None and partial["live_ast"]["missing"] == ["live_parallel"]
+    assert partial["irrelevance"]["accuracy"] == pytest.approx(0.8)
+
+
+def test_call_decision_auc_is_the_mann_whitney_statistic():
+    from fctune.calibrate import auc
+
+    assert auc([(0.9, True), (0.8, True), (0.1, False), (0.2, False)]) == 1.0
+    assert auc([(0.1, True), (0.9, False)]) == 0.0
+    assert auc([(0.5, True), (0.5, False)]) == 0.5  # a tie counts half
+    # 3 call items x 2 no-call items: pairs won 2 + 1 + 0.5 (tie) + ... counted by hand
+    scored = [(0.7, True), (0.4, True), (0.3, True), (0.5, False), (0.3, False)]
+    wins = sum((p > q) + 0.5 * (p == q) for p, c in scored if c for q, d in scored if not d)
+    assert wins == 3.5 and auc(scored) == round(3.5 / 6, 4)  # rounded to 4 places, as reported
+    assert auc([(0.4, True)]) is None and auc([]) is None

@@ -17,7 +17,7 @@ def test_best_threshold_separates_the_kinds():
     got = best_threshold(scored)
     assert 0.20 < got["call_threshold"] < 0.27
     assert got["balanced_accuracy"] == 1.0 and got["balanced_accuracy_at_0.5"] == 0.5
-    assert (got["call_turns"], got["reply_turns"]) == (6, 6)
+    assert (got["call_turns"], got["reply_turns"]) == (6, 6) and got["auc"] == 1.0  # fully separated
     assert got["silence"] == 1.0 and got["floor_binds"] is False
     # the saved threshold is the midpoint itself (no rounding that could cross a score)
     close = best_threshold([(0.12346, True)] * 5 + [(0.12344, False)] * 5)

@@ -40,7 +40,7 @@ def adapter(tmp_path_factory) -> Path:
 
 def test_bfcl_eval_with_tiny_model_writes_all_files(tmp_path):
     proc = fctune("eval", "--model", "tiny-qwen3", "--bfcl", "simple_python,irrelevance", "--limit", "20",
-                  "--max-new-tokens", "8", "--out", "r", cwd=tmp_path)
+                  "--split", "test", "--max-new-tokens", "8", "--out", "r", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     out = tmp_path / "r"
     for name in REPORT_FILES:
@@ -55,8 +55,23 @@ def test_bfcl_eval_with_tiny_model_writes_all_files(tmp_path):
     assert {"parse_rate", "call_rate", "errors", "generation"} <= set(run)
     assert run["generation"]["tokens_per_second"] > 0
     assert report["model"] == "tiny-qwen3" and report["date"]
-    assert "| simple_python | 20 |" in (out / "report.md").read_text()
+    md = (out / "report.md").read_text()
+    assert "| simple_python | 20 |" in md
     assert (out / "report.png").read_bytes()[:4] == b"\x89PNG"
+    # the held-out split: none of the dev slice's items
+    dev = {it.id for cat in ("simple_python", "irrelevance") for it in load_category(cat, split="dev")}
+    assert report["split"] == "test" and not dev & {p["id"] for p in preds}
+    # the call-decision AUC from every greedy answer's P(call), computed in code
+    from fctune.calibrate import auc
+
+    assert all(isinstance(p["call_probability"], float) and p["expects_call"] == (p["category"] != "irrelevance")
+               for p in preds)
+    assert run["call_auc"] == auc([(p["call_probability"], p["expects_call"]) for p in preds])
+    assert "call-decision AUC" in md
+    # leaderboard aggregates: none complete from two categories, the missing ones named
+    board = run["leaderboard"]
+    assert board["irrelevance"] == {"accuracy": None, "n": 20, "missing": ["live_irrelevance"]}
+    assert "Hammer2.1-0.5b (published) | 65.98 % | 54.63 % | 80.79 %" in md
 
 
 def test_compare_puts_base_and_tuned_in_one_report(tmp_path, adapter):

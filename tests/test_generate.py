@@ -182,7 +182,7 @@ def test_decision_per_row_and_off_where_the_threshold_is_zero():
     greedy = logits.argmax(-1)
     picked, p_call, changes = decide_first_token(logits, greedy, call, [0.5, 0.0, 0.1])
     assert picked.tolist() == [0, call, call]  # row 1: threshold 0 keeps greedy's call
-    assert p_call[1] is None and round(p_call[0], 2) == 0.3
+    assert [round(p, 2) for p in p_call] == [0.3, 0.3, 0.2]  # P(call) for every row, the rule only where > 0
     assert changes == ["reply", "", "call"]
 
 

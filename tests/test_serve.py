@@ -366,7 +366,7 @@ def test_call_decision_by_probability_mass(engine):
     plain = generate(engine.model, engine.fmt, [prompt.ids], 40, progress=False)[0]
     ruled = generate(engine.model, engine.fmt, [prompt.ids], 40, progress=False, call_threshold=0.5)[0]
     p = ruled.call_probability
-    assert plain.call_probability is None and 0.0 < p < 1.0
+    assert plain.call_probability == pytest.approx(p) and 0.0 < p < 1.0 and plain.decision == ""
     assert ruled.token_ids[0] == engine.fmt.call_start_id == plain.token_ids[0] and p >= 0.5 and ruled.decision == ""
     assert engine.run(prompt, SamplingParams(max_new_tokens=40)).reply.tool_calls
     strict = Engine(engine.model, engine.fmt, max_model_len=600, call_threshold=min(1.0, p * 1.001 + 1e-6))

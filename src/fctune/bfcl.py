@@ -29,6 +29,71 @@ GROUPS = {
 }
 
 
+SPLITS = ("all", "dev", "test")
+DEV_EVERY = 5
+"""Every fifth item of each category (file order: the 1st, 6th, 11th, ...) is the dev slice: the
+only BFCL items a design decision may look at. Reported figures come from the rest (``test``)."""
+
+
+def in_split(index: int, split: str) -> bool:
+    """Whether the item at 0-based ``index`` of its category file belongs to ``split``."""
+    if split not in SPLITS:
+        raise FctuneError(f"unknown BFCL split {split!r}; choose one of {', '.join(SPLITS)}")
+    dev = index % DEV_EVERY == 0
+    return split == "all" or (split == "dev") == dev
+
+
+# The leaderboard's aggregates, as bfcl-eval 2026.3.23 computes them
+# (bfcl_eval/eval_checker/eval_runner_helper.py: calculate_unweighted_accuracy /
+# calculate_weighted_accuracy, and the summary rows built from them).
+LEADERBOARD = {
+    "non_live_ast": ("unweighted", (("unweighted", ("simple_python", "simple_java", "simple_javascript")),
+                                    "multiple", "parallel", "parallel_multiple")),
+    "live_ast": ("weighted", ("live_simple", "live_multiple", "live_parallel", "live_parallel_multiple")),
+    "irrelevance": ("unweighted", ("irrelevance", "live_irrelevance")),
+}
+"""``non_live_ast``: the mean of four scores, simple (itself the mean of Python, Java and JavaScript),
+multiple, parallel and parallel-multiple, each counting once whatever its size. ``live_ast``: the
+accuracy over all items of the four live categories (weighted by their sizes). ``irrelevance``: the
+mean of the non-live and live irrelevance accuracies."""
+
+
+PUBLISHED = {
+    "Qwen3-0.6B (FC)": {"non_live_ast": 71.79, "live_ast": 56.62, "irrelevance": 80.84},
+    "xLAM-2-1b": {"non_live_ast": 69.04, "live_ast": 55.14, "irrelevance": 64.47},
+    "Hammer2.1-0.5b": {"non_live_ast": 65.98, "live_ast": 54.63, "irrelevance": 80.79},
+}
+"""BFCL v4 leaderboard rows of small tool callers (published figures, not measured here; Hammer2.1-0.5b is
+a fine-tune of Qwen2.5-Coder-0.5B-Instruct, the base fctune tunes)."""
+
+
+def _aggregate(spec: Any, scores: dict[str, dict]) -> tuple[float | None, int, list[str]]:
+    """(accuracy, items, missing categories) of one LEADERBOARD entry over per-category scores."""
+    if isinstance(spec, str):
+        got = scores.get(spec)
+        return (got["accuracy"], got["n"], []) if got else (None, 0, [spec])
+    how, parts = spec
+    results = [_aggregate(part, scores) for part in parts]
+    missing = [m for _, _, miss in results for m in miss]
+    n = sum(count for _, count, _ in results)
+    if missing:
+        return None, n, missing
+    if how == "weighted":
+        return sum(acc * count for acc, count, _ in results) / n, n, []
+    return sum(acc for acc, _, _ in results) / len(results), n, []
+
+
+def leaderboard(scores: dict[str, dict]) -> dict[str, dict]:
+    """The BFCL leaderboard's three aggregates from per-category ``{"n", "accuracy"}`` scores:
+    ``{name: {"accuracy", "n", "missing"}}``; ``accuracy`` is ``None`` when a category it needs was
+    not evaluated (``missing`` names them; BFCL shows ``N/A`` then)."""
+    out = {}
+    for name, spec in LEADERBOARD.items():
+        acc, n, missing = _aggregate(spec, scores)
+        out[name] = {"accuracy": None if acc is None else round(acc, 4), "n": n, "missing": missing}
+    return out
+
+
 def parse_categories(spec: str | Iterable[str]) -> list[str]:
     """``"simple_python,irrelevance"`` (or a list) -> category names; ``all``, ``live`` and
     ``non_live`` expand. Unknown names are an error that lists the known ones."""
@@ -71,15 +136,17 @@ def _read(path: Path) -> list[tuple[int, dict]]:
     return rows
 
 
-def load_category(category: str, limit: int = 0, data_dir: str | Path | None = None) -> list[EvalItem]:
-    """Items of one category (the first ``limit`` when > 0, in file order)."""
+def load_category(category: str, limit: int = 0, data_dir: str | Path | None = None,
+                  split: str = "all") -> list[EvalItem]:
+    """Items of one category in ``split`` (:func:`in_split`), the first ``limit`` of them when > 0,
+    in file order."""
     from fctune.assets import bfcl_data_dir
 
     root = Path(data_dir) if data_dir else bfcl_data_dir()
     qpath = root / f"BFCL_v4_{category}.json"
     if not qpath.is_file():
         raise FctuneError(f"{qpath}: BFCL category file not found")
-    rows = _read(qpath)
+    rows = [row for k, row in enumerate(_read(qpath)) if in_split(k, split)]
     if limit > 0:
         rows = rows[:limit]
     answers: dict[str, Any] = {}
@@ -107,11 +174,12 @@ def load_category(category: str, limit: int = 0, data_dir: str | Path | None = N
     return items
 
 
-def load_items(categories: str | Iterable[str], limit: int = 0, data_dir: str | Path | None = None) -> list[EvalItem]:
-    """Items of several categories, ``limit`` per category."""
+def load_items(categories: str | Iterable[str], limit: int = 0, data_dir: str | Path | None = None,
+               split: str = "all") -> list[EvalItem]:
+    """Items of several categories in ``split``, ``limit`` per category."""
     items: list[EvalItem] = []
     for cat in parse_categories(categories):
-        items.extend(load_category(cat, limit, data_dir))
+        items.extend(load_category(cat, limit, data_dir, split))
     return items
 
 

@@ -95,6 +95,26 @@ def first_token_call_probabilities(model: Any, fmt: Any, conversations: Sequence
     return first_token_scores(model, fmt, conversations, max_length)
 
 
+def auc(scored: Sequence[tuple[float, bool]]) -> float | None:
+    """Area under the ROC curve of P(call) separating call turns (``True``) from the others: the
+    chance that a random call turn scores above a random no-call turn (ties count half; the
+    Mann-Whitney statistic, from ranks). ``None`` without turns of both kinds."""
+    n_pos = sum(1 for _, c in scored if c)
+    n_neg = len(scored) - n_pos
+    if not n_pos or not n_neg:
+        return None
+    ordered = sorted(scored, key=lambda pc: pc[0])
+    rank_sum, i = 0.0, 0
+    while i < len(ordered):
+        j = i
+        while j < len(ordered) and ordered[j][0] == ordered[i][0]:
+            j += 1
+        mid = (i + 1 + j) / 2  # the mean of ranks i+1 .. j
+        rank_sum += mid * sum(1 for _, c in ordered[i:j] if c)
+        i = j
+    return round((rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg), 4)
+
+
 def best_threshold(scored: Sequence[tuple[float, bool]], min_silence: float = MIN_SILENCE) -> dict[str, Any] | None:
     """The threshold with the best balanced accuracy (mean of call and no-call recall) among those
     that keep at least ``min_silence`` of the no-call turns silent; ties go to the one nearest 0.5.
@@ -130,8 +150,8 @@ def best_threshold(scored: Sequence[tuple[float, bool]], min_silence: float = MI
             "call_recall": round(call_recall(best), 4), "silence": round(silence(best), 4),
             "min_silence": min_silence, "floor_binds": best != free, "floor_met": bool(meets),
             "threshold_without_floor": free, "balanced_accuracy_without_floor": round(balanced(free), 4),
-            "balanced_accuracy_at_0.5": round(balanced(DEFAULT), 4), "call_turns": len(calls),
-            "reply_turns": len(replies)}
+            "balanced_accuracy_at_0.5": round(balanced(DEFAULT), 4), "auc": auc(scored),
+            "call_turns": len(calls), "reply_turns": len(replies)}
 
 
 def calibrate(model: Any, fmt: Any, conversations: Sequence[dict], max_length: int, out_dir: str | Path,

@@ -165,6 +165,9 @@ class EvalConfig:
     """Prompts generated together (length-sorted; finished rows leave the batch). Larger is faster on CPU too."""
     limit: int = 0
     """Items per category/file (0: all)."""
+    split: str = "all"
+    """BFCL items: ``dev`` (every fifth of each category, the only ones design decisions may look
+    at), ``test`` (the rest, what reports quote) or ``all`` (docs/evaluation.md, "Protocol")."""
     call_threshold: float = -1.0
     """Greedy answers open with a tool call iff the model gives that at least this probability, rather
     than whenever the call's one opening token beats every single text token (0: plain greedy;
@@ -403,6 +406,7 @@ def validate(cfg: Config) -> None:
         (cfg.model.threads >= 0, "model.threads must be >= 0 (0: physical cores)"),
         (cfg.eval.batch_size > 0, "eval.batch_size must be > 0"),
         (cfg.eval.max_new_tokens > 0, "eval.max_new_tokens must be > 0"),
+        (cfg.eval.split in ("all", "dev", "test"), "eval.split must be all, dev or test"),
         (bool(cfg.train.output_dir.strip()), "train.output_dir must not be empty (it would write into the working directory)"),
         (cfg.train.save_total_limit >= 0, "train.save_total_limit must be >= 0 (0: keep every checkpoint)"),
         (cfg.train.save_steps >= 0, "train.save_steps must be >= 0"),

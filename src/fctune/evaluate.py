@@ -110,18 +110,25 @@ def load_responses(path: str | Path, known: set[str]) -> dict[str, str]:
     return out
 
 
-def load_items(data: str | None = None, bfcl: str | Sequence[str] | None = None, limit: int = 0) -> tuple[list, str]:
-    """Items and a one-line description of where they came from."""
+def load_items(data: str | None = None, bfcl: str | Sequence[str] | None = None, limit: int = 0,
+               split: str = "all") -> tuple[list, str]:
+    """Items and a one-line description of where they came from. ``split`` (BFCL only): ``dev``
+    (every fifth item of each category: the only BFCL items design decisions may look at), ``test``
+    (the rest: what reports quote) or ``all``."""
     if bool(data) == bool(bfcl):
         raise FctuneError("give exactly one of --data FILE or --bfcl CATEGORIES")
     if data:
         if not Path(data).is_file():
             raise FctuneError(f"data file not found: {data}")
+        if split != "all":
+            raise FctuneError("--split applies to BFCL items (--bfcl); a data file is split by its own files")
         return load_data_items(data, limit), f"data file `{data}`" + (f" (first {limit} per category)" if limit else "")
     from fctune.bfcl import load_items as load_bfcl, parse_categories
 
     cats = parse_categories(bfcl)  # type: ignore[arg-type]
-    return load_bfcl(cats, limit), f"BFCL v4 {', '.join(cats)}" + (f" (first {limit} per category)" if limit else "")
+    where = "" if split == "all" else f", {split} split"
+    return (load_bfcl(cats, limit, split=split),
+            f"BFCL v4 {', '.join(cats)}{where}" + (f" (first {limit} per category)" if limit else ""))
 
 
 # --------------------------------------------------------------------------- scoring
@@ -137,6 +144,7 @@ def score_outputs(items: Sequence, raws: Sequence[str], label: str, finish: Sequ
         parsed = parse(raw)
         result = score(parsed, item)
         row = {"id": item.id, "category": item.category, "model": label, "raw": raw,
+               "expects_call": item.expected is not None,
                "tool_calls": [c.as_dict() for c in parsed.tool_calls], "correct": result.correct,
                "error": result.error, "detail": result.detail, "parse_errors": parsed.errors}
         if finish is not None and finish[k]:
@@ -177,7 +185,7 @@ def run_eval(cfg: Config | None = None, data: str | None = None, bfcl: str | Seq
 
     cfg = cfg or Config()
     rt, ev = cfg.model, cfg.eval
-    model, adapter, limit = (rt.name_or_path or None), (rt.adapter or None), ev.limit
+    model, adapter, limit, split = (rt.name_or_path or None), (rt.adapter or None), ev.limit, ev.split
     call_threshold = resolve_threshold(ev.call_threshold, adapter, model)
     say = log or (lambda _msg: None)
     if compare and not adapter:
@@ -190,14 +198,14 @@ def run_eval(cfg: Config | None = None, data: str | None = None, bfcl: str | Seq
         from fctune.publish import check_output_dir
 
         check_output_dir(out, "--out")
-    items, source = load_items(data, bfcl, limit)
+    items, source = load_items(data, bfcl, limit, split)
     cats = _categories(items)
     predictions: list[dict] = []
     runs: dict[str, dict] = {}
     report: dict[str, Any] = {
         "date": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "model": model, "adapter": adapter, "source": source, "items": len(items), "limit": limit,
-        "compare": compare,
+        "split": split, "compare": compare,
     }
     if data:
         report["data"] = str(data)
@@ -250,6 +258,11 @@ def run_eval(cfg: Config | None = None, data: str | None = None, bfcl: str | Seq
         report["max_new_tokens"] = ev.max_new_tokens
         report["batch_size"] = ev.batch_size
         report["call_threshold"] = call_threshold
+    if bfcl:
+        from fctune.bfcl import leaderboard
+
+        for run in runs.values():
+            run["leaderboard"] = leaderboard(run["categories"])
     report["runs"] = runs
     if len(runs) == 2:
         base, tuned = runs["base"], runs["tuned"]

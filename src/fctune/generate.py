@@ -56,8 +56,9 @@ class Generation:
     """``"stop"`` (end-of-turn or eos generated), ``"length"`` (``max_new_tokens`` reached) or
     ``"cancelled"`` (the ``cancel`` event of :func:`generate` was set)."""
     call_probability: float | None = None
-    """The model's probability of opening its answer with a tool call (first token), when the
-    call decision was applied; ``None`` otherwise."""
+    """The model's probability of opening its answer with a tool call (its first token), for every
+    greedy answer, with or without the call decision (what the call-decision AUC is computed from);
+    ``None`` when sampling."""
     decision: str = ""
     """``"call"`` / ``"reply"`` when the call decision overrode the plain greedy first token, else ``""``."""
 
@@ -163,6 +164,15 @@ def _generator(device: Any, temperature: float, seed: int) -> Any:
     return torch.Generator(device=device).manual_seed(seed) if temperature > 0 else None
 
 
+def _call_id(fmt: Any) -> int | None:
+    """The format's call-opening token (:attr:`fctune.formats.ChatFormat.call_start_id`), ``None`` for
+    a format without one (a stand-in in tests)."""
+    try:
+        return fmt.call_start_id
+    except AttributeError:
+        return None
+
+
 def decide_first_token(logits: Any, picked: Any, call_id: int, threshold: Any) -> tuple[Any, list[float | None], list[str]]:
     """The call/no-call decision on the first token of greedy answers.
 
@@ -173,8 +183,8 @@ def decide_first_token(logits: Any, picked: Any, call_id: int, threshold: Any) -
     with the call token iff its probability is at least ``threshold`` (0.5: whichever kind of answer
     the model believes in more), otherwise with the likeliest other token. ``threshold`` is one
     number or one per row; a row whose threshold is 0 keeps its greedy pick.
-    Returns (the first tokens, P(call) per row (``None`` where the threshold is 0), per row
-    ``"call"``/``"reply"`` where it changed the greedy pick, else ``""``).
+    Returns (the first tokens, P(call) per row, per row ``"call"``/``"reply"`` where it changed
+    the greedy pick, else ``""``).
     """
     import torch
 
@@ -188,7 +198,7 @@ def decide_first_token(logits: Any, picked: Any, call_id: int, threshold: Any) -
         if limit > 0:
             out[r] = call_id if float(p_call[r]) >= limit else other[r]
     changes = ["" if int(a) == int(b) else ("call" if int(a) == call_id else "reply") for a, b in zip(out, picked)]
-    return out, [float(p) if limit > 0 else None for p, limit in zip(p_call, limits)], changes
+    return out, [float(p) for p in p_call], changes
 
 
 def full_attention_only(model: Any) -> bool:
@@ -520,7 +530,8 @@ def generate(model: Any, fmt: Any, prompts: list[list[int]], max_new_tokens: int
     device = next(model.parameters()).device
     generator = _generator(device, temperature, seed)
     limits = per_row(call_threshold, len(prompts))
-    decide = temperature <= 0 and any(t > 0 for t in limits)
+    call_id = _call_id(fmt) if temperature <= 0 else None
+    decide = call_id is not None  # P(call) for every greedy row; the rule only where its threshold > 0
     reuse = PrefixReuse() if _one_by_one(model, device) else None
     # one prompt pass at a time: token order, so that neighbours share prefixes; batched prompt
     # passes: length order, so that a batch pads little
@@ -547,7 +558,7 @@ def generate(model: Any, fmt: Any, prompts: list[list[int]], max_new_tokens: int
                     for i in chunk:
                         results[i] = ([], "cancelled", None)
                     continue
-                rule = (fmt.call_start_id, [limits[i] for i in chunk]) if decide else None
+                rule = (call_id, [limits[i] for i in chunk]) if decide else None
                 outs = _run_batch(model, [list(prompts[i]) for i in chunk], max_new_tokens, stop_ids, pad_id,
                                   temperature, top_p, generator, on_finish, stats, rule, reuse, cancel)
                 stats.batches += 1

@@ -39,6 +39,8 @@ def summarize_run(label: str, predictions: Sequence[dict], model: str | None = N
     tried = [r for r in predictions if r["tool_calls"] or r["parse_errors"]]
     clean = sum(1 for r in tried if not r["parse_errors"])
     errors = Counter(r["error"] for r in predictions if r["error"])
+    from fctune.calibrate import auc
+
     return {
         "label": label,
         "model": model,
@@ -47,6 +49,8 @@ def summarize_run(label: str, predictions: Sequence[dict], model: str | None = N
         "overall": {"n": n, "correct": ok, "accuracy": round(ok / n, 4) if n else None},
         "parse_rate": round(clean / len(tried), 4) if tried else None,
         "call_rate": round(called / n, 4) if n else None,
+        "call_auc": auc([(r["call_probability"], r["expects_call"]) for r in predictions
+                         if r.get("call_probability") is not None and "expects_call" in r]),
         "errors": {e: errors[e] for e in ERROR_TYPES if errors[e]},
         "truncated": sum(1 for r in predictions if r.get("finish_reason") == "length"),
         "generation": generation,
@@ -86,6 +90,11 @@ def markdown(report: dict[str, Any]) -> str:
     lines.append(row("overall", lambda r: r["overall"]["accuracy"], runs[0]["overall"]["n"], bold=True))
     lines.append(row("parse rate", lambda r: r["parse_rate"]))
     lines.append(row("call rate", lambda r: r["call_rate"]))
+    if any(r.get("call_auc") is not None for r in runs):
+        aucs = " | ".join("–" if r.get("call_auc") is None else f"{r['call_auc']:.3f}" for r in runs)
+        lines.append(f"| call-decision AUC (P(call) of the first token, call items vs no-call items) | | {aucs} |"
+                     + (" |" if compare else ""))
+    lines += leaderboard_lines(runs)
     lines += ["", "Errors (items):", "", "| error | " + " | ".join(labels) + " |",
               "|---|" + "|".join(["---:"] * len(runs)) + "|"]
     used = [e for e in ERROR_TYPES if any(r["errors"].get(e) for r in runs)]
@@ -115,6 +124,28 @@ def markdown(report: dict[str, Any]) -> str:
         lines += ["", f"{report['missing_responses']} item(s) had no response and were not scored."]
     lines += ["", "Scoring: BFCL AST semantics (docs/evaluation.md).", ""]
     return "\n".join(lines)
+
+
+def leaderboard_lines(runs: Sequence[dict]) -> list[str]:
+    """The BFCL leaderboard's aggregates of each run (:func:`fctune.bfcl.leaderboard`) beside the
+    published rows of small tool callers, when a run scored BFCL categories."""
+    from fctune.bfcl import PUBLISHED, leaderboard
+
+    boards = [leaderboard(r["categories"]) for r in runs]
+    if not any(b[name]["n"] for b in boards for name in b):
+        return []
+    names = list(boards[0])
+    lines = ["", "BFCL leaderboard aggregates (bfcl-eval's formulas, docs/evaluation.md; – where a category "
+             "they need was not evaluated):", "",
+             "| | " + " | ".join(n.replace("_", " ") for n in names) + " |", "|---|" + "|".join("---:" for _ in names) + "|"]
+    for run, board in zip(runs, boards):
+        lines.append(f"| {run['label']} | " + " | ".join(_pct(board[n]["accuracy"]) for n in names) + " |")
+    for model, scores in PUBLISHED.items():
+        lines.append(f"| {model} (published) | " + " | ".join(f"{scores[n]:.2f} %" for n in names) + " |")
+    missing = sorted({m for b in boards for n in names for m in b[n]["missing"]})
+    if missing:
+        lines += ["", f"Not evaluated: {', '.join(missing)}."]
+    return lines
 
 
 CALL_CATEGORIES = ("single", "multi_step", "parallel", "simple", "simple_python", "simple_java",
