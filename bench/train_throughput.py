@@ -162,13 +162,12 @@ def run_original(model_dir: str, data: str, work: str, padded: bool = True) -> d
     return {"seconds": seconds, "real_tokens": real, "peak_rss_gb": _peak_rss_gb()}
 
 
-def _trl_template(tokenizer: object) -> str | None:
+def _trl_template(model_dir: str) -> str | None:
     """TRL's own copy of this model family's template, for when TRL refuses the shipped one."""
     from trl import chat_template_utils as ctu
 
-    template = getattr(tokenizer, "chat_template", "") or ""
-    name = "qwen3_chat_template" if "<think>" in template else "qwen2_5_chat_template"
-    return getattr(ctu, name, None)
+    family = json.loads(Path(model_dir, "config.json").read_text()).get("model_type")
+    return getattr(ctu, {"qwen3": "qwen3_chat_template", "qwen2": "qwen2_5_chat_template"}.get(family, ""), None)
 
 
 def _trl_row(row: dict) -> dict:
@@ -224,7 +223,7 @@ def run_trl(model_dir: str, data: str, work: str, setup: str) -> dict:
         # TRL patches only templates it knows byte for byte; a shipped template that differs from
         # TRL's copy is refused for assistant_only_loss. Give TRL its own copy of the family's
         # template (same layout) so that (b) can run at all, and record that it needed this.
-        copy = _trl_template(tokenizer)
+        copy = _trl_template(model_dir)
         if "not training-compatible" not in str(exc) or copy is None:
             raise
         tokenizer.chat_template = copy
