@@ -173,7 +173,7 @@ def _call_id(fmt: Any) -> int | None:
         return None
 
 
-def decide_first_token(logits: Any, picked: Any, call_id: int, threshold: Any) -> tuple[Any, list[float | None], list[str]]:
+def decide_first_token(logits: Any, picked: Any, call_id: int, threshold: Any) -> tuple[Any, list[float], list[str]]:
     """The call/no-call decision on the first token of greedy answers.
 
     A call opens with one token (``call_id``); a text reply with any of thousands. Greedy decoding
@@ -190,10 +190,12 @@ def decide_first_token(logits: Any, picked: Any, call_id: int, threshold: Any) -
 
     limits = per_row(threshold, logits.shape[0])
     p_call = torch.softmax(logits.float(), dim=-1)[:, call_id]
+    out = picked.clone()
+    if not any(limit > 0 for limit in limits):  # P(call) recorded only: greedy picks stand
+        return out, [float(p) for p in p_call], [""] * len(limits)
     masked = logits.clone()
     masked[:, call_id] = float("-inf")
     other = _pick(masked, 0.0, 1.0, None).to(picked.device)
-    out = picked.clone()
     for r, limit in enumerate(limits):
         if limit > 0:
             out[r] = call_id if float(p_call[r]) >= limit else other[r]

@@ -174,12 +174,13 @@ def conversation_problems(conv: dict, request: bool = False) -> list[str]:
     return problems
 
 
-def check_row(obj: Any) -> tuple[dict | None, list[str]]:
-    """Normalise and check one row. Returns ``(conversation, problems)``: the normalised
-    conversation when ``problems`` is empty, else ``None`` and every problem found."""
+def check_row(obj: Any, request: bool = False) -> tuple[dict | None, list[str]]:
+    """Normalise and check one row (``request``: a server request, :func:`conversation_problems`).
+    Returns ``(conversation, problems)``: the normalised conversation when ``problems`` is empty,
+    else ``None`` and every problem found."""
     conv, problems = normalize_row(obj)
     if conv is not None:
-        problems = problems + conversation_problems(conv)
+        problems = problems + conversation_problems(conv, request=request)
     if problems:
         return None, problems
     return conv, []

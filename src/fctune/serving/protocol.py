@@ -169,8 +169,7 @@ def canonical(request: ChatCompletionRequest) -> tuple[list[dict], list[dict]]:
     """The request's messages and tools in fctune's canonical form (what training rendered),
     checked by the validator ``data validate`` uses (in its request mode): a tool list or history
     that would be a broken training row is a 400 naming each problem."""
-    from fctune.data.schema import normalize_row
-    from fctune.data.validate import conversation_problems
+    from fctune.data.validate import check_row
 
     _unsupported(request)
     messages: list[dict[str, Any]] = []
@@ -193,9 +192,7 @@ def canonical(request: ChatCompletionRequest) -> tuple[list[dict], list[dict]]:
         if tool.function.parameters is not None:
             fn["parameters"] = tool.function.parameters
         tools.append({"type": "function", "function": fn})
-    conv, problems = normalize_row({"tools": tools, "messages": messages})
-    if conv is not None:
-        problems = problems + conversation_problems(conv, request=True)
+    conv, problems = check_row({"tools": tools, "messages": messages}, request=True)
     if problems:
         where = re.match(r"(tools|messages)\[(\d+)\]", problems[0])
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
