@@ -220,3 +220,60 @@ def test_export_prompts_are_the_inference_prompts(tmp_path, fmt):
     items = load_category("multiple", limit=2)
     assert [r["id"] for r in rows] == [it.id for it in items]
     assert rows[0]["prompt_token_ids"] == fmt.prompt_ids(items[0].messages, items[0].tools)
+
+
+# --------------------------------------------------------------------------- replies stopped at their first token
+
+
+def test_replies_stop_at_their_first_token_and_what_that_changes(tmp_path, tool_model):
+    """The tool model writes a sentence before its Paris call (the seed set's habit), calls at once for
+    two cities, and replies after a tool result or without tools. ``full`` scores the prefaced call
+    as a call; ``stop`` ends every answer that opens with text at that token and scores it as a reply:
+    the prefaced call becomes a miss, the others score the same with far fewer tokens generated.
+    ``auto`` stops only for a model whose calibration records call-first training data."""
+    import shutil
+
+    from tests.helpers import TRAINING
+
+    data = tmp_path / "tool.jsonl"
+    data.write_text("".join(json.dumps(c) + "\n" for c in TRAINING), encoding="utf-8")
+    runs = {}
+    for replies in ("full", "stop"):
+        report = run_eval(_cfg(tool_model, replies), data=str(data), out=tmp_path / replies, progress=False)
+        preds = {p["id"]: p for p in read_jsonl(tmp_path / replies / "predictions.jsonl")}
+        runs[replies] = (report, preds)
+        assert report["replies"] == replies
+    fp, sp = runs["full"][1], runs["stop"][1]
+    assert set(fp) == set(sp) == {"1:1", "1:3", "2:1", "3:1"}
+    assert fp["1:1"]["correct"] and fp["1:1"]["raw"].startswith("Let me check.")
+    assert not sp["1:1"]["correct"] and sp["1:1"]["error"] == "no_call" and sp["1:1"]["finish_reason"] == "reply"
+    assert fp["1:1"]["raw"].startswith(sp["1:1"]["raw"]) and sp["1:1"]["raw"]  # its first token only
+    assert sp["2:1"] == fp["2:1"] and sp["2:1"]["finish_reason"] == "stop" and sp["2:1"]["correct"]  # a call: in full
+    for key in ("1:3", "3:1"):  # replies: the same score from one token
+        assert sp[key]["correct"] and fp[key]["correct"] and sp[key]["finish_reason"] == "reply"
+        assert len(fp[key]["raw"]) > len(sp[key]["raw"])
+    generated = {k: r["runs"]["base"]["generation"]["generated_tokens"] for k, (r, _) in runs.items()}
+    assert generated["full"] - generated["stop"] >= 3 * 5, generated  # three replies of more than 6 tokens each
+    md = (tmp_path / "stop" / "report.md").read_text(encoding="utf-8")
+    assert "its generation stopped at its first token" in md
+
+    # auto: full without a calibration; stop for a call-first calibration; full for prefaced data
+    model = tmp_path / "model"
+    shutil.copytree(tool_model, model)
+    assert run_eval(_cfg(model, "auto"), data=str(data), progress=False)["replies"] == "full"
+    for saved, expected in [({"prefaced_call_turns": 15, "training_call_turns": 700}, "stop"),
+                            ({"prefaced_call_turns": 150, "training_call_turns": 900}, "full"),
+                            ({}, "full"),
+                            ({"decision": "off", "prefaced_call_turns": 15, "training_call_turns": 15}, "full")]:
+        (model / "call_threshold.json").write_text(json.dumps({"call_threshold": 0.4, **saved}), encoding="utf-8")
+        assert run_eval(_cfg(model, "auto"), data=str(data), progress=False)["replies"] == expected, saved
+
+
+def _cfg(model: Path, replies: str):
+    """Plain greedy on ``model``, ``eval.replies=replies``, one thread."""
+    from fctune.config import Config
+
+    cfg = Config()
+    cfg.model.name_or_path, cfg.model.threads = str(model), 1
+    cfg.eval.replies, cfg.eval.max_new_tokens, cfg.eval.call_threshold = replies, 48, 0.0
+    return cfg

@@ -233,3 +233,31 @@ def test_call_start_id_is_the_first_trained_token_of_a_call(qwen3_tokenizer_dir)
         f = ChatFormat(AutoTokenizer.from_pretrained(str(qwen3_tokenizer_dir)), template=template)
         assert f.tokenizer.decode([f.call_start_id]).startswith("<tool_call>"[:1])
         assert f.encode("<tool_call>")[0] == f.call_start_id
+
+
+class CallAt:
+    """``fmt`` whose call token is ``call_id`` (a token the random model opens some answers with)."""
+
+    def __init__(self, fmt, call_id):
+        self.tokenizer, self.decode, self.stop_token_ids = fmt.tokenizer, fmt.decode, fmt.stop_token_ids
+        self.call_start_id = call_id
+
+
+def test_stop_replies_ends_answers_that_open_with_text(model, fmt):
+    prompts = _prompts(fmt, TOOLS)
+    free = generate(model, fmt, prompts, max_new_tokens=10, batch_size=1, progress=False)
+    firsts = [g.token_ids[0] for g in free]
+    call = CallAt(fmt, firsts[1])
+    opens = [t == firsts[1] for t in firsts]
+    assert 0 < sum(opens) < len(prompts)
+    for bs in (1, 4):
+        out = generate(model, call, prompts, max_new_tokens=10, batch_size=bs, progress=False, stop_replies=True)
+        for f, g, is_call in zip(free, out, opens):
+            if is_call:  # a call: generated in full
+                assert g.token_ids == f.token_ids and g.finish_reason == f.finish_reason
+            else:  # a reply: its first token, then nothing
+                assert g.token_ids == f.token_ids[:1] and g.finish_reason == "reply" and g.text == fmt.decode(g.token_ids)
+        assert out.stats.generated_tokens == sum(len(g.token_ids) for g in out)
+    # off: the same answers as without a call token
+    assert [g.token_ids for g in generate(model, call, prompts, max_new_tokens=10, progress=False)] == \
+        [f.token_ids for f in free]

@@ -155,10 +155,14 @@ def best_threshold(scored: Sequence[tuple[float, bool]], min_silence: float = MI
 
 
 def calibrate(model: Any, fmt: Any, conversations: Sequence[dict], max_length: int, out_dir: str | Path,
-              min_silence: float = MIN_SILENCE) -> dict | None:
-    """Measure, pick and save the threshold (``out_dir/call_threshold.json``); returns what was saved."""
+              min_silence: float = MIN_SILENCE, prefaces: tuple[int, int] | None = None) -> dict | None:
+    """Measure, pick and save the threshold (``out_dir/call_threshold.json``); returns what was saved.
+    ``prefaces``: :func:`preface_counts` of the training data, saved with it (what
+    :func:`calls_open_turns` reads)."""
     result = best_threshold(first_token_call_probabilities(model, fmt, conversations, max_length), min_silence)
     if result is not None:
+        if prefaces is not None:
+            result["prefaced_call_turns"], result["training_call_turns"] = prefaces
         Path(out_dir, FILE).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return result
 
@@ -213,6 +217,30 @@ def saved_calibration(adapter: str | Path | None, model: str | Path | None = Non
             except (ValueError, KeyError, TypeError) as exc:
                 raise FctuneError(f"{path}: not a call calibration (no numeric call_threshold: {exc})") from exc
     return None
+
+
+CALL_FIRST_MAX_PREFACED = 0.05
+"""Training data counts as call-first (:func:`calls_open_turns`) when at most this share of its call
+turns write text before the call. The demo's has 2 % (the seed set's 15 conversations among the
+synthetic ones); with it, no answer of 272 in three evaluations wrote a call after text. Ten
+prefaced copies of the seed set made 16 of 68 answers do so: text then a call."""
+
+
+def calls_open_turns(adapter: str | Path | None, model: str | Path | None = None) -> bool:
+    """Whether the model saved with ``adapter`` (or ``model``) opens its calls at the first token of a
+    turn, so that an answer opening with text is a reply: its calibration
+    (:func:`saved_calibration`) is a first-token decision and records training data whose call
+    turns wrote text before the call at most :data:`CALL_FIRST_MAX_PREFACED` of the time. ``False``
+    without a calibration, for a calibration that does not record its data, and when training
+    switched the decision off (:func:`decision_off_for_prefaces`)."""
+    saved = saved_calibration(adapter, model)
+    if saved is None:
+        return False
+    info = json.loads(saved[0].read_text(encoding="utf-8"))
+    prefaced, calls = info.get("prefaced_call_turns"), info.get("training_call_turns")
+    if info.get("decision") == "off" or not isinstance(prefaced, int) or not isinstance(calls, int) or calls <= 0:
+        return False
+    return prefaced / calls <= CALL_FIRST_MAX_PREFACED
 
 
 def resolve_threshold(requested: float | None, adapter: str | Path | None, model: str | Path | None = None) -> float:

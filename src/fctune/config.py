@@ -174,6 +174,13 @@ class EvalConfig:
     negative: the threshold training calibrated on the validation data, saved with the adapter as
     call_threshold.json, else 0.5). Chat and serve use the same rule (``--call-threshold``);
     docs/evaluation.md."""
+    replies: str = "auto"
+    """``stop``: an answer whose first token does not open a call is scored as a reply there, and its
+    generation stops (an answer that opens with text is a non-call under this rule; what it would
+    have said is not generated); ``full``: every answer is generated to its end and scored as a
+    whole, so a call after text counts; ``auto``: ``stop`` when the adapter was trained on data whose
+    calls open their turns (its call_threshold.json holds a calibrated first-token decision), else
+    ``full``. The rule is one for both runs of ``--compare`` (docs/evaluation.md, "Replies")."""
 
 
 @dataclass
@@ -407,6 +414,7 @@ def validate(cfg: Config) -> None:
         (cfg.eval.batch_size > 0, "eval.batch_size must be > 0"),
         (cfg.eval.max_new_tokens > 0, "eval.max_new_tokens must be > 0"),
         (cfg.eval.split in ("all", "dev", "test"), "eval.split must be all, dev or test"),
+        (cfg.eval.replies in ("auto", "stop", "full"), "eval.replies must be auto, stop or full"),
         (bool(cfg.train.output_dir.strip()), "train.output_dir must not be empty (it would write into the working directory)"),
         (cfg.train.save_total_limit >= 0, "train.save_total_limit must be >= 0 (0: keep every checkpoint)"),
         (cfg.train.save_steps >= 0, "train.save_steps must be >= 0"),

@@ -53,8 +53,9 @@ class Generation:
     completion_tokens: int
     """``len(token_ids)``."""
     finish_reason: str
-    """``"stop"`` (end-of-turn or eos generated), ``"length"`` (``max_new_tokens`` reached) or
-    ``"cancelled"`` (the ``cancel`` event of :func:`generate` was set)."""
+    """``"stop"`` (end-of-turn or eos generated), ``"length"`` (``max_new_tokens`` reached),
+    ``"cancelled"`` (the ``cancel`` event of :func:`generate` was set) or ``"reply"`` (the answer
+    opened with text and :func:`generate` was told to stop replies there, ``stop_replies``)."""
     call_probability: float | None = None
     """The model's probability of opening its answer with a tool call (its first token), for every
     greedy answer, with or without the call decision (what the call-decision AUC is computed from);
@@ -447,12 +448,14 @@ def stream_tokens(model: Any, fmt: Any, prompt: Sequence[int], max_new_tokens: i
 def _run_batch(model: Any, prompts: list[list[int]], max_new_tokens: int, stop_ids: set[int], pad_id: int,
                temperature: float, top_p: float, generator: Any, on_finish: Any,
                stats: GenerationStats, decide: tuple[int, list[float]] | None = None,
-               reuse: PrefixReuse | None = None, cancel: Any = None) -> list[tuple[list[int], str, Any]]:
+               reuse: PrefixReuse | None = None, cancel: Any = None,
+               reply_stop: int | None = None) -> list[tuple[list[int], str, Any]]:
     """Generate for one batch; returns ``(token_ids, finish_reason, (P(call), decision) or None)`` per
     prompt, in batch order. ``decide``: ``(call token id, threshold per prompt)`` for
     :func:`decide_first_token` (greedy batches only). ``reuse``: prefix reuse of the prompt passes
     on a CPU (:class:`PrefixReuse`). ``cancel``: an event that ends every row (``cancelled``) at the
-    next step once set."""
+    next step once set. ``reply_stop``: the call token id; a row whose first token is another one
+    ends there (``reply``)."""
     import torch
 
     device = next(model.parameters()).device
@@ -483,6 +486,8 @@ def _run_batch(model: Any, prompts: list[list[int]], max_new_tokens: int, stop_i
             tokens[r].append(tok)
             if tok in stop_ids:
                 finish[r] = "stop"
+            elif step == 0 and reply_stop is not None and tok != reply_stop:
+                finish[r] = "reply"
             elif len(tokens[r]) >= max_new_tokens:
                 finish[r] = "length"
             else:
@@ -503,7 +508,7 @@ def _run_batch(model: Any, prompts: list[list[int]], max_new_tokens: int, stop_i
 def generate(model: Any, fmt: Any, prompts: list[list[int]], max_new_tokens: int = 256, batch_size: int = 16,
              temperature: float = 0.0, top_p: float = 1.0, progress: bool = True, seed: int = 0,
              desc: str = "generate", call_threshold: float | Sequence[float] = 0.0,
-             cancel: Any = None) -> Generations:
+             cancel: Any = None, stop_replies: bool = False) -> Generations:
     """Complete every prompt (token ids from ``fmt.prompt_ids``); results in input order.
 
     Greedy when ``temperature`` is 0. ``batch_size`` prompts of similar length are generated
@@ -514,6 +519,10 @@ def generate(model: Any, fmt: Any, prompts: list[list[int]], max_new_tokens: int
     where the model's own answer starts (not after a forced prefix). ``cancel`` (a
     ``threading.Event``): once set, the prompts still generating end at the next step with
     ``finish_reason`` ``cancelled`` (what they had so far), and the rest are not started.
+    ``stop_replies``: an answer whose first token is not the call token ends after that token
+    (``finish_reason`` ``reply``): an evaluation that scores such an answer as a reply needs no more
+    of it (``fctune eval``'s ``eval.replies``, docs/evaluation.md); a format without a call token
+    cannot tell, and generates in full.
     """
     import torch
     from tqdm.auto import tqdm
@@ -534,6 +543,7 @@ def generate(model: Any, fmt: Any, prompts: list[list[int]], max_new_tokens: int
     limits = per_row(call_threshold, len(prompts))
     call_id = _call_id(fmt) if temperature <= 0 else None
     decide = call_id is not None  # P(call) for every greedy row; the rule only where its threshold > 0
+    reply_stop = _call_id(fmt) if stop_replies else None
     reuse = PrefixReuse() if _one_by_one(model, device) else None
     # one prompt pass at a time: token order, so that neighbours share prefixes; batched prompt
     # passes: length order, so that a batch pads little
@@ -562,7 +572,8 @@ def generate(model: Any, fmt: Any, prompts: list[list[int]], max_new_tokens: int
                     continue
                 rule = (call_id, [limits[i] for i in chunk]) if decide else None
                 outs = _run_batch(model, [list(prompts[i]) for i in chunk], max_new_tokens, stop_ids, pad_id,
-                                  temperature, top_p, generator, on_finish, stats, rule, reuse, cancel)
+                                  temperature, top_p, generator, on_finish, stats, rule, reuse, cancel,
+                                  reply_stop)
                 stats.batches += 1
                 for i, res in zip(chunk, outs):
                     results[i] = res

@@ -120,6 +120,9 @@ def markdown(report: dict[str, Any]) -> str:
         lines += ["", f"Greedy answers to a user message open with a tool call iff the model gives it at least "
                       f"{report['call_threshold']:g} probability (call decision; after a tool result, plain greedy; "
                       "`--call-threshold 0` is plain greedy everywhere, docs/evaluation.md)."]
+    if report.get("replies") == "stop":
+        lines += ["", "An answer that opens with text is a reply: its generation stopped at its first token "
+                      "(`--replies full` generates every answer to its end, docs/evaluation.md)."]
     if report.get("missing_responses"):
         lines += ["", f"{report['missing_responses']} item(s) had no response and were not scored."]
     lines += ["", "Scoring: BFCL AST semantics (docs/evaluation.md).", ""]

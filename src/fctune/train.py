@@ -795,7 +795,7 @@ def save_adapter(run: Run) -> None:
 def decide_calls(run: Run) -> dict | None:
     """The call decision saved beside the adapter: off for data with text before calls, else the
     threshold calibrated on the validation conversations (:mod:`fctune.calibrate`)."""
-    from fctune.calibrate import calibrate, decision_off_for_prefaces
+    from fctune.calibrate import calibrate, decision_off_for_prefaces, preface_counts
 
     calibration = decision_off_for_prefaces([c for _, c in run.data.convs], run.out_dir)
     if calibration is not None:
@@ -804,7 +804,7 @@ def decide_calls(run: Run) -> dict | None:
     if not run.cfg.data.valid_file:
         return None
     c = calibrate(run.model, run.fmt, [conv for _, conv in run.data.valid_convs], run.cfg.data.max_length, run.out_dir,
-                  run.cfg.train.min_silence)
+                  run.cfg.train.min_silence, preface_counts([conv for _, conv in run.data.convs]))
     if c:
         floor = (f"; the silence floor {c['min_silence']} moved it from {c['threshold_without_floor']:.4g} "
                  f"(balanced accuracy {c['balanced_accuracy_without_floor']:.3f})") if c["floor_binds"] else ""

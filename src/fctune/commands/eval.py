@@ -24,6 +24,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, help="items per BFCL category / per data file (eval.limit; 0: all)")
     parser.add_argument("--split", choices=("all", "dev", "test"), help="BFCL items: dev (every fifth of each "
                         "category; for design decisions), test (the rest; for reports) or all (eval.split)")
+    parser.add_argument("--replies", choices=("auto", "stop", "full"),
+                        help="stop: an answer that opens with text is scored as a reply at its first token and "
+                             "not generated further; full: every answer to its end; auto (default): stop for an "
+                             "adapter trained with calls opening their turns (eval.replies)")
     parser.add_argument("--batch-size", type=int, help="prompts generated together (eval.batch_size)")
     parser.add_argument("--max-new-tokens", type=int, help="longest answer (eval.max_new_tokens)")
     add_call_threshold_argument(parser)
@@ -33,7 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    flags = {"eval.limit": args.limit, "eval.split": args.split, "eval.batch_size": args.batch_size, "eval.max_new_tokens": args.max_new_tokens,
+    flags = {"eval.limit": args.limit, "eval.split": args.split, "eval.replies": args.replies,
+             "eval.batch_size": args.batch_size, "eval.max_new_tokens": args.max_new_tokens,
              "eval.call_threshold": args.call_threshold}
     cfg = runtime_config(args, [*args.overrides, *(f"{k}={v}" for k, v in flags.items() if v is not None)])
     if cfg.eval.batch_size <= 0 or cfg.eval.max_new_tokens <= 0 or cfg.eval.limit < 0:
