@@ -70,7 +70,7 @@ def test_bfcl_eval_with_tiny_model_writes_all_files(tmp_path):
     assert "call-decision AUC" in md
     # leaderboard aggregates: none complete from two categories, the missing ones named
     board = run["leaderboard"]
-    assert board["irrelevance"] == {"accuracy": None, "n": 20, "missing": ["live_irrelevance"]}
+    assert board["irrelevance"] == {"accuracy": None, "n": 20, "missing": ["live_irrelevance"], "ci95": None}
     assert "Hammer2.1-0.5b (published) | 65.98 % | 54.63 % | 80.79 %" in md
 
 
@@ -103,7 +103,7 @@ def test_gold_responses_score_100_percent_on_simple_python(tmp_path, fmt):
     assert proc.returncode == 0, proc.stderr
     report = json.loads((tmp_path / "g" / "report.json").read_text())
     run = report["runs"]["responses"]
-    assert run["categories"]["simple_python"] == {"n": 400, "correct": 400, "accuracy": 1.0}
+    assert run["categories"]["simple_python"] == {"n": 400, "correct": 400, "accuracy": 1.0, "ci95": [0.9905, 1.0]}
     assert run["parse_rate"] == 1.0 and run["call_rate"] == 1.0 and run["errors"] == {}
     for name in REPORT_FILES:
         assert (tmp_path / "g" / name).exists()

@@ -203,10 +203,21 @@ def qwen25_gguf() -> Path:
     return final
 
 
+BFCL_CODE = ("bfcl_eval/__init__.py", "bfcl_eval/constants/__init__.py", "bfcl_eval/constants/type_mappings.py",
+             "bfcl_eval/eval_checker/__init__.py", "bfcl_eval/eval_checker/ast_eval/__init__.py",
+             "bfcl_eval/eval_checker/ast_eval/type_convertor/__init__.py",
+             "bfcl_eval/eval_checker/ast_eval/type_convertor/java_type_converter.py",
+             "bfcl_eval/eval_checker/ast_eval/type_convertor/js_type_converter.py")
+"""The files of the ``bfcl-eval`` wheel that BFCL's Java and JavaScript scoring needs: its type
+converters, which read argument values written as Java / JavaScript source. They import nothing
+outside this list (the wheel's other modules pull in model clients), so they are kept beside the data."""
+
+
 def bfcl_data_dir() -> Path:
-    """Directory ``bfcl_eval/data`` from the ``bfcl-eval`` wheel (questions and possible answers)."""
+    """Directory ``bfcl_eval/data`` from the ``bfcl-eval`` wheel (questions and possible answers); its
+    sibling ``code`` holds the wheel's :data:`BFCL_CODE` (:func:`bfcl_code_dir`)."""
     final = cache_dir() / "bfcl-data"
-    if (final / "possible_answer").is_dir():
+    if (final / "possible_answer").is_dir() and (final / "code" / BFCL_CODE[-1]).is_file():
         return final
     tmp = Path(tempfile.mkdtemp(dir=cache_dir(), prefix=".bfcl-"))
     wheel = _pip_download(BFCL_WHEEL, tmp)
@@ -216,12 +227,25 @@ def bfcl_data_dir() -> Path:
     with zipfile.ZipFile(wheel) as zf:
         for name in zf.namelist():
             rel = name[len(prefix):]
-            if not name.startswith(prefix) or not name.endswith(".json") or "/" in rel.replace("possible_answer/", "", 1):
+            if name in BFCL_CODE:
+                target = out / "code" / name
+            elif not name.startswith(prefix) or not name.endswith(".json") or "/" in rel.replace("possible_answer/", "", 1):
                 continue
-            target = out / rel
+            else:
+                target = out / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             with zf.open(name) as src, open(target, "wb") as dst:
                 shutil.copyfileobj(src, dst)
+    missing = [name for name in BFCL_CODE if not (out / "code" / name).is_file()]
+    if missing:
+        raise AssetError(f"{wheel.name}: missing {', '.join(missing)}")
+    if final.exists():
+        shutil.rmtree(final)  # data without the code (an older cache): replaced whole
     _publish(out, final)
     shutil.rmtree(tmp, ignore_errors=True)
     return final
+
+
+def bfcl_code_dir() -> Path:
+    """A directory to put on ``sys.path`` for ``bfcl_eval``'s type converters (:data:`BFCL_CODE`)."""
+    return bfcl_data_dir() / "code"

@@ -12,6 +12,7 @@ scorer keeps BFCL's own types, as BFCL's checker does. Dotted names (``math.fact
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -19,14 +20,65 @@ from fctune.errors import DataError, FctuneError
 from fctune.formats import ToolCall
 from fctune.scoring import EvalItem
 
-CATEGORIES = ("simple_python", "multiple", "parallel", "parallel_multiple", "irrelevance",
-              "live_simple", "live_multiple", "live_parallel", "live_parallel_multiple", "live_irrelevance")
+CATEGORIES = ("simple_python", "simple_java", "simple_javascript", "multiple", "parallel", "parallel_multiple",
+              "irrelevance", "live_simple", "live_multiple", "live_parallel", "live_parallel_multiple",
+              "live_irrelevance")
 IRRELEVANCE = ("irrelevance", "live_irrelevance")
 GROUPS = {
     "all": CATEGORIES,
-    "non_live": CATEGORIES[:5],
-    "live": CATEGORIES[5:],
+    "non_live": CATEGORIES[:7],
+    "live": CATEGORIES[7:],
 }
+
+
+def language(category: str) -> str:
+    """The language a category's functions are written in (bfcl-eval's ``is_java`` / ``is_js``):
+    ``java``, ``javascript`` or ``python`` (every other category)."""
+    if "javascript" in category:
+        return "javascript"
+    return "java" if "java" in category else "python"
+
+
+HINTS = {"python": " Note that the provided function is in Python 3 syntax.",
+         "java": " Note that the provided function is in Java 8 SDK syntax.",
+         "javascript": " Note that the provided function is in JavaScript syntax."}
+"""What bfcl-eval appends to every function description of a category before asking a model
+(``bfcl_eval/utils.py``: ``_get_language_specific_hint``, applied by ``load_dataset_entry``)."""
+
+
+def prompt_function(function: dict, lang: str) -> dict:
+    """A function description as bfcl-eval shows it to a model (``_func_doc_language_specific_pre_processing``
+    of ``bfcl_eval/utils.py``, 2026.3.23): the language hint appended to its description; for Java and
+    JavaScript every parameter becomes a ``string`` (the model writes the value as source text) whose
+    description names its type, with array element types and dict entry schemas moved into the
+    description. Scoring keeps the original types (:func:`fctune.scoring.check_call`)."""
+    import copy
+
+    out = copy.deepcopy(function)
+    out["description"] = (out.get("description") or "") + HINTS[lang]
+    if lang == "python":
+        return out
+    params = out.get("parameters") if isinstance(out.get("parameters"), dict) else {}
+    name = "Java" if lang == "java" else "JavaScript"
+    for value in (params.get("properties") or {}).values():
+        if not isinstance(value, dict):
+            continue
+        kind = value.get("type")
+        desc = value.get("description") or ""
+        if kind == "any":
+            desc += f" This parameter can be of any type of {name} object in string representation."
+        else:
+            desc += f" This is {name} {kind} type parameter in string representation."
+        if kind in (("ArrayList", "Array") if lang == "java" else ("array",)) and isinstance(value.get("items"), dict):
+            desc += f" The list elements are of type {value['items'].get('type')}; they are not in string representation."
+            del value["items"]
+        if lang == "javascript" and kind == "dict" and "properties" in value:
+            desc += (" The dictionary entries have the following schema; they are not in string representation. "
+                     + json.dumps(value["properties"]))
+            del value["properties"]
+        value["description"] = desc
+        value["type"] = "string"
+    return out
 
 
 SPLITS = ("all", "dev", "test")
@@ -83,14 +135,41 @@ def _aggregate(spec: Any, scores: dict[str, dict]) -> tuple[float | None, int, l
     return sum(acc for acc, _, _ in results) / len(results), n, []
 
 
+def _weights(spec: Any, scores: dict[str, dict], weight: float = 1.0) -> dict[str, float]:
+    """The weight of each category in one LEADERBOARD aggregate (the mean's coefficients)."""
+    if isinstance(spec, str):
+        return {spec: weight}
+    how, parts = spec
+    total = sum(_aggregate(part, scores)[1] for part in parts)
+    out: dict[str, float] = {}
+    for part in parts:
+        share = (_aggregate(part, scores)[1] / total if total else 0.0) if how == "weighted" else 1 / len(parts)
+        for cat, w in _weights(part, scores, weight * share).items():
+            out[cat] = out.get(cat, 0.0) + w
+    return out
+
+
+def _interval(spec: Any, scores: dict[str, dict], acc: float) -> list[float]:
+    """A 95 % interval of an aggregate: the normal approximation of a weighted sum of independent
+    proportions, each item a draw from its category (what a stratified sample estimates)."""
+    import math
+
+    var = sum(w * w * scores[c]["accuracy"] * (1 - scores[c]["accuracy"]) / scores[c]["n"]
+              for c, w in _weights(spec, scores).items())
+    half = 1.96 * math.sqrt(var)
+    return [round(max(0.0, acc - half), 4), round(min(1.0, acc + half), 4)]
+
+
 def leaderboard(scores: dict[str, dict]) -> dict[str, dict]:
     """The BFCL leaderboard's three aggregates from per-category ``{"n", "accuracy"}`` scores:
-    ``{name: {"accuracy", "n", "missing"}}``; ``accuracy`` is ``None`` when a category it needs was
-    not evaluated (``missing`` names them; BFCL shows ``N/A`` then)."""
+    ``{name: {"accuracy", "n", "missing", "ci95"}}``; ``accuracy`` (and ``ci95``) is ``None`` when a
+    category it needs was not evaluated (``missing`` names them; BFCL shows ``N/A`` then). ``ci95``:
+    :func:`_interval`, the spread that sampling items leaves."""
     out = {}
     for name, spec in LEADERBOARD.items():
         acc, n, missing = _aggregate(spec, scores)
-        out[name] = {"accuracy": None if acc is None else round(acc, 4), "n": n, "missing": missing}
+        out[name] = {"accuracy": None if acc is None else round(acc, 4), "n": n, "missing": missing,
+                     "ci95": None if acc is None else _interval(spec, scores, acc)}
     return out
 
 
@@ -111,10 +190,12 @@ def parse_categories(spec: str | Iterable[str]) -> list[str]:
     return out
 
 
-def to_tool(function: dict) -> dict:
-    """A BFCL function description as an OpenAI tool with JSON Schema parameters."""
+def to_tool(function: dict, lang: str = "python") -> dict:
+    """A BFCL function description as an OpenAI tool with JSON Schema parameters, as bfcl-eval shows
+    it to a model of category language ``lang`` (:func:`prompt_function`)."""
     from fctune.data.schema import schema_to_jsonschema
 
+    function = prompt_function(function, lang)
     params = function.get("parameters") or {"type": "dict", "properties": {}}
     schema = schema_to_jsonschema(params)
     schema.setdefault("type", "object")
@@ -136,10 +217,23 @@ def _read(path: Path) -> list[tuple[int, dict]]:
     return rows
 
 
+def sample_indices(category: str, size: int, count: int) -> list[int]:
+    """``count`` of the ``size`` positions of a category's split, drawn at random with a seed fixed by
+    the category's name (everyone gets the same sample), in file order; all of them when ``count``
+    is 0 or at least ``size``. Each category is drawn on its own: a stratified sample."""
+    import random
+
+    if count <= 0 or count >= size:
+        return list(range(size))
+    return sorted(random.Random(f"fctune-bfcl-sample:{category}").sample(range(size), count))
+
+
 def load_category(category: str, limit: int = 0, data_dir: str | Path | None = None,
-                  split: str = "all") -> list[EvalItem]:
-    """Items of one category in ``split`` (:func:`in_split`), the first ``limit`` of them when > 0,
-    in file order."""
+                  split: str = "all", sample: int = 0) -> list[EvalItem]:
+    """Items of one category in ``split`` (:func:`in_split`): the first ``limit`` of them when > 0,
+    or a fixed random ``sample`` of that many (:func:`sample_indices`), in file order."""
+    if limit > 0 and sample > 0:
+        raise FctuneError("give a limit (the first N items) or a sample (N at random), not both")
     from fctune.assets import bfcl_data_dir
 
     root = Path(data_dir) if data_dir else bfcl_data_dir()
@@ -149,6 +243,8 @@ def load_category(category: str, limit: int = 0, data_dir: str | Path | None = N
     rows = [row for k, row in enumerate(_read(qpath)) if in_split(k, split)]
     if limit > 0:
         rows = rows[:limit]
+    elif sample > 0:
+        rows = [rows[i] for i in sample_indices(category, len(rows), sample)]
     answers: dict[str, Any] = {}
     if category not in IRRELEVANCE:
         apath = root / "possible_answer" / f"BFCL_v4_{category}.json"
@@ -168,19 +264,84 @@ def load_category(category: str, limit: int = 0, data_dir: str | Path | None = N
                 raise DataError(str(qpath), line, f"no possible answer for {ident!r}")
             expected = answers[ident]
         messages = [{"role": m["role"], "content": m.get("content") or ""} for m in question[0]]
+        lang = language(category)
         items.append(EvalItem(
-            id=ident, category=category, messages=messages, tools=[to_tool(f) for f in functions],
-            expected=expected, schemas={f["name"]: f.get("parameters") or {} for f in functions}, mode="bfcl"))
+            id=ident, category=category, messages=messages, tools=[to_tool(f, lang) for f in functions],
+            expected=expected, schemas={f["name"]: f.get("parameters") or {} for f in functions}, mode="bfcl",
+            language=lang))
     return items
 
 
 def load_items(categories: str | Iterable[str], limit: int = 0, data_dir: str | Path | None = None,
-               split: str = "all") -> list[EvalItem]:
-    """Items of several categories in ``split``, ``limit`` per category."""
+               split: str = "all", sample: int = 0) -> list[EvalItem]:
+    """Items of several categories in ``split``, ``limit`` (or a ``sample`` of that many) per category."""
     items: list[EvalItem] = []
     for cat in parse_categories(categories):
-        items.extend(load_category(cat, limit, data_dir, split))
+        items.extend(load_category(cat, limit, data_dir, split, sample))
     return items
+
+
+def _java_scalar(value: Any) -> str:
+    """A value as Java source that bfcl-eval's ``parse_java_value`` reads back (element of an
+    untyped collection)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _js_scalar(value: Any) -> str:
+    """A value as JavaScript source that bfcl-eval's ``parse_js_value`` reads back."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(_js_scalar(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_js_scalar(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def source_text(value: Any, pschema: dict, lang: str) -> Any:
+    """``value`` written as Java or JavaScript source for a parameter of BFCL type ``pschema["type"]``,
+    the way a model answers a Java / JavaScript item (:func:`prompt_function` asks for strings), such
+    that bfcl-eval's type converters read ``value`` back. Strings stay as they are."""
+    kind = pschema.get("type")
+    items = pschema.get("items") if isinstance(pschema.get("items"), dict) else {}
+    nested = items.get("type")
+    if isinstance(value, str):  # a string, or a variable's name where BFCL's answer gives one
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if lang == "java":
+        if kind == "long":
+            return f"{value}L"
+        if kind == "float":
+            return f"{float(value)!r}f"
+        if kind == "double":
+            return repr(float(value))
+        if kind == "ArrayList":
+            if not value:
+                return "new ArrayList<>()"
+            elems = [json.dumps(v, ensure_ascii=False) if nested in ("String", "char") else
+                     source_text(v, {"type": nested}, lang) if nested else _java_scalar(v) for v in value]
+            return f"new ArrayList<>(Arrays.asList({', '.join(elems)}))"
+        if kind == "Array":
+            elems = [str(source_text(v, {"type": nested}, lang)) if nested else _java_scalar(v) for v in value]
+            return f"new {nested or 'Object'}[]{{{', '.join(elems)}}}"
+        if kind == "HashMap":
+            if not value:
+                return "new HashMap<>()"
+            puts = " ".join(f"put({json.dumps(str(k), ensure_ascii=False)}, {_java_scalar(v)});" for k, v in value.items())
+            return f"new HashMap<String, Object>() {{{{ {puts} }}}}"
+    else:
+        if kind == "Bigint":
+            return f"{value}n"
+        if kind in ("array", "dict"):
+            return _js_scalar(value)
+    return value if isinstance(value, str) else str(value)
 
 
 def gold_calls(item: EvalItem) -> list[ToolCall]:
@@ -193,8 +354,9 @@ def gold_calls(item: EvalItem) -> list[ToolCall]:
         if not values or ("" in allowed and not required):
             return None, False
         value = values[0]
-        if isinstance(value, dict):  # dict answers hold allowed-value lists per key
-            value = {k: v[0] for k, v in value.items() if isinstance(v, list) and v and "" not in v}
+        if isinstance(value, dict):  # dict answers hold allowed-value lists per key (or one value)
+            value = {k: (v[0] if isinstance(v, list) else v) for k, v in value.items()
+                     if not isinstance(v, list) or (v and "" not in v)}
         elif isinstance(value, list) and value and all(isinstance(d, dict) for d in value):
             value = [{k: v[0] for k, v in d.items() if isinstance(v, list) and v and "" not in v} for d in value]
         return value, True
@@ -207,6 +369,7 @@ def gold_calls(item: EvalItem) -> list[ToolCall]:
         for param, allowed in answer.items():
             value, keep = first(allowed if isinstance(allowed, list) else [allowed], param in required)
             if keep:
-                args[param] = value
+                pschema = ((item.schemas.get(name) or {}).get("properties") or {}).get(param) or {}
+                args[param] = value if item.language == "python" else source_text(value, pschema, item.language)
         calls.append(ToolCall(name, args))
     return calls

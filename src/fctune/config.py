@@ -66,6 +66,10 @@ class DataConfig:
     set to read the tools offered rather than memorise which tool a phrasing goes with. 0: none."""
     max_distractors: int = 4
     """Most distractor tools a variant adds (``data.tool_variants``)."""
+    mask_names: float = 0.0
+    """Share of the training conversations that offer tools whose function and parameter names are
+    replaced by random strings (descriptions kept; calls renamed with them; fctune.data.augment.mask_names):
+    teaches the model to choose by description, not by a name it memorised. 0: none."""
 
 
 @dataclass
@@ -165,6 +169,10 @@ class EvalConfig:
     """Prompts generated together (length-sorted; finished rows leave the batch). Larger is faster on CPU too."""
     limit: int = 0
     """Items per category/file (0: all)."""
+    sample: int = 0
+    """BFCL items per category drawn at random (a seed fixed per category, so the sample is the same
+    for everyone; all of a smaller category) instead of the first ``limit``; 0: none. For a stratified
+    estimate with 95 % intervals where the whole set does not fit (docs/evaluation.md)."""
     split: str = "all"
     """BFCL items: ``dev`` (every fifth of each category, the only ones design decisions may look
     at), ``test`` (the rest, what reports quote) or ``all`` (docs/evaluation.md, "Protocol")."""
@@ -396,6 +404,7 @@ def validate(cfg: Config) -> None:
         (bool(cfg.lora.target_modules), "lora.target_modules must not be empty"),
         (cfg.data.max_length > 0, "data.max_length must be > 0"),
         (cfg.data.tool_variants >= 0, "data.tool_variants must be >= 0"),
+        (0.0 <= cfg.data.mask_names <= 1.0, "data.mask_names must be within [0, 1]"),
         (cfg.data.max_distractors >= 0, "data.max_distractors must be >= 0"),
         (cfg.train.num_epochs > 0 or cfg.train.max_steps > 0, "train.num_epochs or train.max_steps must be > 0"),
         (cfg.train.per_device_batch_size > 0, "train.per_device_batch_size must be > 0"),
@@ -415,6 +424,7 @@ def validate(cfg: Config) -> None:
         (cfg.eval.max_new_tokens > 0, "eval.max_new_tokens must be > 0"),
         (cfg.eval.split in ("all", "dev", "test"), "eval.split must be all, dev or test"),
         (cfg.eval.replies in ("auto", "stop", "full"), "eval.replies must be auto, stop or full"),
+        (cfg.eval.sample >= 0, "eval.sample must be >= 0"),
         (bool(cfg.train.output_dir.strip()), "train.output_dir must not be empty (it would write into the working directory)"),
         (cfg.train.save_total_limit >= 0, "train.save_total_limit must be >= 0 (0: keep every checkpoint)"),
         (cfg.train.save_steps >= 0, "train.save_steps must be >= 0"),

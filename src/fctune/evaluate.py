@@ -111,24 +111,28 @@ def load_responses(path: str | Path, known: set[str]) -> dict[str, str]:
 
 
 def load_items(data: str | None = None, bfcl: str | Sequence[str] | None = None, limit: int = 0,
-               split: str = "all") -> tuple[list, str]:
+               split: str = "all", sample: int = 0) -> tuple[list, str]:
     """Items and a one-line description of where they came from. ``split`` (BFCL only): ``dev``
     (every fifth item of each category: the only BFCL items design decisions may look at), ``test``
-    (the rest: what reports quote) or ``all``."""
+    (the rest: what reports quote) or ``all``. ``sample`` (BFCL only): that many items of each
+    category at random, with a seed fixed per category (:func:`fctune.bfcl.sample_indices`)."""
     if bool(data) == bool(bfcl):
         raise FctuneError("give exactly one of --data FILE or --bfcl CATEGORIES")
     if data:
         if not Path(data).is_file():
             raise FctuneError(f"data file not found: {data}")
-        if split != "all":
-            raise FctuneError("--split applies to BFCL items (--bfcl); a data file is split by its own files")
+        if split != "all" or sample:
+            raise FctuneError("--split and --sample apply to BFCL items (--bfcl); a data file is split by its own files")
         return load_data_items(data, limit), f"data file `{data}`" + (f" (first {limit} per category)" if limit else "")
     from fctune.bfcl import load_items as load_bfcl, parse_categories
 
     cats = parse_categories(bfcl)  # type: ignore[arg-type]
     where = "" if split == "all" else f", {split} split"
-    return (load_bfcl(cats, limit, split=split),
-            f"BFCL v4 {', '.join(cats)}{where}" + (f" (first {limit} per category)" if limit else ""))
+    if limit and sample:
+        raise FctuneError("give --limit (the first N items per category) or --sample (N at random), not both")
+    drawn = (f" (first {limit} per category)" if limit else
+             f" (a fixed random sample of {sample} per category, or all of a smaller one)" if sample else "")
+    return load_bfcl(cats, limit, split=split, sample=sample), f"BFCL v4 {', '.join(cats)}{where}{drawn}"
 
 
 # --------------------------------------------------------------------------- scoring
@@ -199,13 +203,13 @@ def run_eval(cfg: Config | None = None, data: str | None = None, bfcl: str | Seq
         from fctune.publish import check_output_dir
 
         check_output_dir(out, "--out")
-    items, source = load_items(data, bfcl, limit, split)
+    items, source = load_items(data, bfcl, limit, split, ev.sample)
     cats = _categories(items)
     predictions: list[dict] = []
     runs: dict[str, dict] = {}
     report: dict[str, Any] = {
         "date": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "model": model, "adapter": adapter, "source": source, "items": len(items), "limit": limit,
+        "model": model, "adapter": adapter, "source": source, "items": len(items), "limit": limit, "sample": ev.sample,
         "split": split, "compare": compare,
     }
     if data:

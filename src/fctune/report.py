@@ -14,6 +14,18 @@ def _pct(x: float | None) -> str:
     return "–" if x is None else f"{100 * x:.1f} %"
 
 
+def wilson(correct: int, n: int, z: float = 1.96) -> list[float]:
+    """The Wilson score interval (95 % for ``z`` 1.96) of ``correct`` of ``n``: unlike the normal
+    approximation it stays inside [0, 1] and is not empty at 0 or n correct."""
+    import math
+
+    assert 0 <= correct <= n and n > 0, (correct, n)
+    p = correct / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return [round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4)]
+
+
 def summarize_run(label: str, predictions: Sequence[dict], model: str | None = None, adapter: str | None = None,
                   generation: dict | None = None, categories: Sequence[str] | None = None) -> dict[str, Any]:
     """Accuracy per category and overall, parse and call rates, error histogram of one run.
@@ -32,7 +44,7 @@ def summarize_run(label: str, predictions: Sequence[dict], model: str | None = N
         rows = [r for r in predictions if r["category"] == cat]
         if rows:
             n, ok = len(rows), sum(1 for r in rows if r["correct"])
-            cats[cat] = {"n": n, "correct": ok, "accuracy": round(ok / n, 4)}
+            cats[cat] = {"n": n, "correct": ok, "accuracy": round(ok / n, 4), "ci95": wilson(ok, n)}
     n = len(predictions)
     ok = sum(1 for r in predictions if r["correct"])
     called = sum(1 for r in predictions if r["tool_calls"])
@@ -94,7 +106,8 @@ def markdown(report: dict[str, Any]) -> str:
         aucs = " | ".join("–" if r.get("call_auc") is None else f"{r['call_auc']:.3f}" for r in runs)
         lines.append(f"| call-decision AUC (P(call) of the first token, call items vs no-call items) | | {aucs} |"
                      + (" |" if compare else ""))
-    lines += leaderboard_lines(runs)
+    if report.get("bfcl"):  # a data file's categories may share BFCL's names (parallel), not its meaning
+        lines += leaderboard_lines(runs)
     lines += ["", "Errors (items):", "", "| error | " + " | ".join(labels) + " |",
               "|---|" + "|".join(["---:"] * len(runs)) + "|"]
     used = [e for e in ERROR_TYPES if any(r["errors"].get(e) for r in runs)]
@@ -139,10 +152,14 @@ def leaderboard_lines(runs: Sequence[dict]) -> list[str]:
         return []
     names = list(boards[0])
     lines = ["", "BFCL leaderboard aggregates (bfcl-eval's formulas, docs/evaluation.md; – where a category "
-             "they need was not evaluated):", "",
+             "they need was not evaluated; in brackets the 95 % interval the items evaluated leave):", "",
              "| | " + " | ".join(n.replace("_", " ") for n in names) + " |", "|---|" + "|".join("---:" for _ in names) + "|"]
+    def cell(entry: dict) -> str:
+        ci = entry.get("ci95")
+        return _pct(entry["accuracy"]) + (f" [{ci[0] * 100:.1f}, {ci[1] * 100:.1f}]" if ci else "")
+
     for run, board in zip(runs, boards):
-        lines.append(f"| {run['label']} | " + " | ".join(_pct(board[n]["accuracy"]) for n in names) + " |")
+        lines.append(f"| {run['label']} | " + " | ".join(cell(board[n]) for n in names) + " |")
     for model, scores in PUBLISHED.items():
         lines.append(f"| {model} (published) | " + " | ".join(f"{scores[n]:.2f} %" for n in names) + " |")
     missing = sorted({m for b in boards for n in names for m in b[n]["missing"]})

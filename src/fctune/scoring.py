@@ -50,6 +50,7 @@ _PY_TYPES: dict[str, type] = {
     "dict": dict, "object": dict,
     "any": str,
     "null": type(None),
+    "set": set,
 }
 _FLOAT_NAMES = ("float", "number", "double")
 _STRIP_RE = re.compile(r"[ ,./\-_*^]")
@@ -70,6 +71,9 @@ class EvalItem:
     """Function name -> parameters schema used for scoring (BFCL's own types for BFCL items)."""
     mode: str = "bfcl"
     """``bfcl``: BFCL's value checks; ``reference``: recursive normalised equality (our data files)."""
+    language: str = "python"
+    """BFCL's category language: ``java`` / ``javascript`` arguments are source text, read by BFCL's
+    own type converters before the checks (:func:`source_value`)."""
 
 
 @dataclass
@@ -122,13 +126,15 @@ def _type_ok(value: Any, expected: type, allowed: Sequence[Any], float_ok: bool)
     return type(value) is _answer_type(allowed)  # BFCL's "variable" rule
 
 
-def _type_check(param: str, value: Any, allowed: list, pschema: dict) -> tuple[Score | None, bool, type | None, type | None]:
-    """``(error or None, is_variable, expected python type, nested element type)``."""
+def _type_check(param: str, value: Any, allowed: list, pschema: dict,
+                int_as_float: bool = True) -> tuple[Score | None, bool, type | None, type | None]:
+    """``(error or None, is_variable, expected python type, nested element type)``; ``int_as_float``:
+    an int passes for a float (BFCL allows it for Python only)."""
     tname = pschema.get("type") if isinstance(pschema, dict) else None
     if isinstance(tname, list):  # JSON Schema type union: any member will do
         names = [t for t in tname if isinstance(t, str) and t in _PY_TYPES]
         for name in names:
-            err, var, exp, nested = _type_check(param, value, allowed, {**pschema, "type": name})
+            err, var, exp, nested = _type_check(param, value, allowed, {**pschema, "type": name}, int_as_float)
             if err is None:
                 return err, var, exp, nested
         if names:
@@ -145,7 +151,7 @@ def _type_check(param: str, value: Any, allowed: list, pschema: dict) -> tuple[S
         items = pschema.get("items")
         if isinstance(items, dict) and isinstance(items.get("type"), str):
             nested = _PY_TYPES.get(items["type"])
-    float_ok = tname in _FLOAT_NAMES
+    float_ok = int_as_float and tname in _FLOAT_NAMES
     if type(value) is expected or (float_ok and type(value) is int):
         if nested is not None and isinstance(value, list):
             # BFCL: some allowed entry (a non-list one such as the optional marker counts) fits.
@@ -208,8 +214,68 @@ def _value_ok_reference(value: Any, allowed: list) -> bool:
     return any(normed == _norm(a) for a in allowed)
 
 
-def check_call(call: ToolCall, name: str, answer: dict[str, list], schema: dict | None, mode: str = "bfcl") -> Score:
-    """One predicted call against one expected ``{name: {param: [allowed]}}`` entry."""
+# Java / JavaScript types -> the names above of the Python types bfcl-eval's converters return
+# (bfcl_eval/constants/type_mappings.py: JAVA_TYPE_CONVERSION, JS_TYPE_CONVERSION).
+_SOURCE_TYPES = {
+    "java": {"byte": "integer", "short": "integer", "integer": "integer", "float": "float", "double": "float",
+             "long": "integer", "boolean": "boolean", "char": "string", "Array": "array", "ArrayList": "array",
+             "Set": "set", "HashMap": "dict", "Hashtable": "dict", "Queue": "array", "Stack": "array",
+             "String": "string", "any": "string"},
+    "javascript": {"String": "string", "integer": "integer", "float": "float", "Bigint": "integer",
+                   "Boolean": "boolean", "dict": "dict", "array": "array", "any": "string"},
+}
+_NESTED_SOURCE_TYPES = ("Array", "ArrayList", "array")
+
+
+def _converters() -> dict[str, Any]:
+    """bfcl-eval's own ``java_type_converter`` and ``js_type_converter`` (an installed ``bfcl_eval``,
+    else the wheel's copy that :func:`fctune.assets.bfcl_code_dir` keeps)."""
+    import sys
+
+    try:
+        from bfcl_eval.eval_checker.ast_eval.type_convertor.java_type_converter import java_type_converter
+        from bfcl_eval.eval_checker.ast_eval.type_convertor.js_type_converter import js_type_converter
+    except ImportError:
+        from fctune.assets import bfcl_code_dir
+
+        code = str(bfcl_code_dir())
+        if code not in sys.path:
+            sys.path.append(code)  # after site-packages: an installed bfcl-eval wins
+        from bfcl_eval.eval_checker.ast_eval.type_convertor.java_type_converter import java_type_converter
+        from bfcl_eval.eval_checker.ast_eval.type_convertor.js_type_converter import js_type_converter
+    return {"java": java_type_converter, "javascript": js_type_converter}
+
+
+def source_value(param: str, value: Any, pschema: dict, language: str) -> tuple[Score | None, Any, dict]:
+    """A Java / JavaScript argument as bfcl-eval's ``simple_function_checker`` reads it: the value must
+    be a string (the source text), which BFCL's type converter turns into a Python value (``"true"``
+    -> ``True``, ``"new ArrayList<>(Arrays.asList(1, 2))"`` -> ``[1, 2]``; text it cannot read stays
+    a string). Returns (error or ``None``, the value, the schema of the converted value's type for
+    the checks that follow). A parameter of another type is passed through."""
+    types = _SOURCE_TYPES[language]
+    tname = pschema.get("type")
+    if not isinstance(tname, str) or tname not in types:
+        return None, value, pschema
+    if type(value) is not str:
+        return (Score(False, "type_error", f"{param!r}: expected {tname} as {language} source text (a string), "
+                                           f"got {type(value).__name__} ({value!r})"), value, pschema)
+    items = pschema.get("items") if isinstance(pschema.get("items"), dict) else {}
+    nested = items.get("type") if tname in _NESTED_SOURCE_TYPES else None
+    convert = _converters()[language]
+    try:
+        converted = convert(value, tname, nested) if nested else convert(value, tname)
+    except Exception as exc:  # BFCL's converters raise on what they cannot read
+        return Score(False, "type_error", f"{param!r}: {language} {tname} not readable: {exc}"), value, pschema
+    schema: dict[str, Any] = {"type": types[tname]}
+    if nested in types:
+        schema["items"] = {"type": types[nested]}
+    return None, converted, schema
+
+
+def check_call(call: ToolCall, name: str, answer: dict[str, list], schema: dict | None, mode: str = "bfcl",
+               language: str = "python") -> Score:
+    """One predicted call against one expected ``{name: {param: [allowed]}}`` entry; ``language``:
+    the BFCL category's (Java and JavaScript values are read from source text, :func:`source_value`)."""
     if call.name != name:
         return Score(False, "wrong_name", f"expected {name!r}, got {call.name!r}")
     schema = schema if isinstance(schema, dict) else {}
@@ -233,7 +299,12 @@ def check_call(call: ToolCall, name: str, answer: dict[str, list], schema: dict 
                 return Score(False, "unexpected_param", f"{name}: unexpected parameter {param!r} (not in the reference; "
                                                         f"only its default {defaults[0]!r} is tolerated)")
             continue
-        error, is_variable, expected, nested = _type_check(param, value, allowed, pschema)
+        if mode == "bfcl" and language in _SOURCE_TYPES:
+            error, value, pschema = source_value(param, value, pschema, language)
+            if error is not None:
+                error.detail = f"{name}: {error.detail}"
+                return error
+        error, is_variable, expected, nested = _type_check(param, value, allowed, pschema, language == "python")
         if error is not None:
             error.detail = f"{name}: {error.detail}"
             return error
@@ -267,12 +338,13 @@ def _max_matching(ok: list[list[bool]]) -> list[int]:
     return match
 
 
-def check_calls(calls: Sequence[ToolCall], expected: list[dict], schemas: dict[str, dict], mode: str = "bfcl") -> Score:
+def check_calls(calls: Sequence[ToolCall], expected: list[dict], schemas: dict[str, dict], mode: str = "bfcl",
+                language: str = "python") -> Score:
     """The predicted calls against all expected ones: same count, matched in any order."""
     if len(calls) != len(expected):
         return Score(False, "wrong_count", f"expected {len(expected)} call(s), got {len(calls)}")
     entries = [next(iter(e.items())) for e in expected]
-    scores = [[check_call(c, name, answer, schemas.get(name), mode) for c in calls] for name, answer in entries]
+    scores = [[check_call(c, name, answer, schemas.get(name), mode, language) for c in calls] for name, answer in entries]
     ok = [[s.correct for s in row] for row in scores]
     match = _max_matching(ok)
     if all(m >= 0 for m in match):
@@ -301,7 +373,7 @@ def score(parsed: Parsed, item: EvalItem) -> Score:
         return Score(False, "parse_error", "; ".join(parsed.errors))
     if not parsed.tool_calls:
         return Score(False, "no_call", "no tool call in the output")
-    return check_calls(parsed.tool_calls, item.expected, item.schemas, item.mode)
+    return check_calls(parsed.tool_calls, item.expected, item.schemas, item.mode, item.language)
 
 
 # --------------------------------------------------------------------------- our data files

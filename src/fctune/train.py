@@ -454,6 +454,10 @@ def setup_data(cfg: Config, fmt: Any, say: Callable[[str], None]) -> TrainData:
         from fctune.data.augment import tool_variants
 
         convs = tool_variants(convs, cfg.data.tool_variants, cfg.data.max_distractors, cfg.train.seed)
+    if cfg.data.mask_names:
+        from fctune.data.augment import masked
+
+        convs = masked(convs, cfg.data.mask_names, cfg.train.seed)
     share = cfg.train.prefix_sharing
     samples, skipped = render_samples(fmt, convs, cfg.data.max_length, source, share)
     data = TrainData(convs, source, samples, skipped)

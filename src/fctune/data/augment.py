@@ -1,4 +1,5 @@
-"""Tool-list variants of training conversations: the same turns under shuffled, widened tool lists.
+"""Tool-list variants of training conversations: the same turns under shuffled, widened tool lists,
+or with function and parameter names masked (:func:`mask_names`).
 
 A small data set (the original 15 seed conversations) offers each request two or three tools, and a
 short run memorises which tool goes with which phrasing instead of reading the list: measured on
@@ -77,4 +78,77 @@ def without_prefaces(conv: dict) -> dict:
     for m in out.get("messages") or []:
         if m.get("role") == "assistant" and m.get("tool_calls"):
             m["content"] = ""
+    return out
+
+
+def _masked_name(rng: random.Random, taken: set[str], prefix: str) -> str:
+    """A fresh random identifier (``prefix`` + 6 lowercase letters and digits) not in ``taken``."""
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+    while True:
+        name = prefix + "".join(rng.choice(alphabet) for _ in range(6))
+        if name not in taken:
+            taken.add(name)
+            return name
+
+
+def mask_names(conv: dict, rng: random.Random) -> tuple[dict, dict[str, tuple[str, dict[str, str]]]]:
+    """A copy of ``conv`` whose function names and top-level parameter names are random strings, and
+    the mapping ``{new function name: (old name, {new parameter: old parameter})}``.
+
+    Hammer's function masking: a model that sees ``get_weather(location)`` learns the name, not the
+    description, and fails on a tool list that names things otherwise (BFCL's live categories). With
+    names masked only the descriptions say what a tool does, so they are kept as they are, and what
+    has no description keeps its name (a function without a description, a parameter without one):
+    masking must not take away what the call depends on. Calls, their argument keys, ``required``
+    and tool results' ``name`` follow the renaming, so the conversation means the same and its calls
+    stay valid against their schemas. Names inside nested objects are left alone."""
+    out = copy.deepcopy(conv)
+    taken = {_name(t) for t in out.get("tools") or []}
+    mapping: dict[str, tuple[str, dict[str, str]]] = {}
+    renamed: dict[str, str] = {}
+    params_of: dict[str, dict[str, str]] = {}
+    for tool in out.get("tools") or []:
+        fn = tool.get("function", tool)
+        old = fn.get("name", "")
+        if not (fn.get("description") or "").strip():
+            continue
+        new = _masked_name(rng, taken, "fn_")
+        schema = fn.get("parameters") if isinstance(fn.get("parameters"), dict) else {}
+        props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+        keys = set(props)
+        params: dict[str, str] = {}
+        for key in list(props):
+            if isinstance(props[key], dict) and (props[key].get("description") or "").strip():
+                params[key] = _masked_name(rng, keys, "p_")
+        if params:
+            schema["properties"] = {params.get(k, k): v for k, v in props.items()}
+            if isinstance(schema.get("required"), list):
+                schema["required"] = [params.get(k, k) for k in schema["required"]]
+        fn["name"] = new
+        renamed[old], params_of[old] = new, params
+        mapping[new] = (old, {v: k for k, v in params.items()})
+    for m in out.get("messages") or []:
+        for call in m.get("tool_calls") or []:
+            fn = call.get("function", call)
+            old = fn.get("name")
+            if old in renamed:
+                fn["name"] = renamed[old]
+                args = fn.get("arguments")
+                if isinstance(args, dict):
+                    fn["arguments"] = {params_of[old].get(k, k): v for k, v in args.items()}
+        if m.get("role") == "tool" and m.get("name") in renamed:
+            m["name"] = renamed[m["name"]]
+    return out, mapping
+
+
+def masked(numbered: Sequence[tuple[int, dict]], share: float, seed: int) -> list[tuple[int, dict]]:
+    """``numbered`` with ``share`` of the conversations that offer tools (drawn with ``seed``) under
+    :func:`mask_names`, in place (same line numbers, same order)."""
+    assert 0.0 <= share <= 1.0, share
+    rng = random.Random(seed)
+    out = []
+    for line, conv in numbered:
+        if conv.get("tools") and rng.random() < share:
+            conv = mask_names(conv, rng)[0]
+        out.append((line, conv))
     return out

@@ -143,6 +143,18 @@ def _kind_sequence(n: int, mix: dict[str, float], rng: random.Random) -> list[st
     return seq
 
 
+def _checked(row: dict, kind: str) -> None:
+    """Every generated row passes ``data validate`` before it is kept: tool schemas valid, every call
+    naming an offered tool with arguments its schema accepts (jsonschema), the turns in order. A row
+    that does not is a generator bug, never written."""
+    from fctune.data.validate import check_row
+
+    problems = check_row(row)[1]
+    if problems:
+        raise FctuneError(f"synth built an invalid {kind} conversation ({problems[0]}); this is a bug in "
+                          "fctune.data.synth")
+
+
 def _generate_rows(builder: Builder, n: int, mix: dict[str, float], langs: list[str], targets: _Rotation,
                    master: random.Random, pools: Pools, seen: set[str]) -> tuple[list[dict], list[Meta]]:
     kinds = _kind_sequence(n, mix, master)
@@ -158,6 +170,7 @@ def _generate_rows(builder: Builder, n: int, mix: dict[str, float], langs: list[
             today = FIRST_DAY + dt.timedelta(days=rng.randrange(span))
             c = Ctx(rng, lang, today, pools)
             row, meta = builder.build(kind, c, target)
+            _checked(row, kind)
             key = json.dumps(row, ensure_ascii=False)
             if key not in seen:
                 seen.add(key)
