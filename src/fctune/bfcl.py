@@ -140,10 +140,11 @@ def _weights(spec: Any, scores: dict[str, dict], weight: float = 1.0) -> dict[st
     if isinstance(spec, str):
         return {spec: weight}
     how, parts = spec
-    total = sum(_aggregate(part, scores)[1] for part in parts)
+    counts = [_aggregate(part, scores)[1] for part in parts]
+    total = sum(counts)
     out: dict[str, float] = {}
-    for part in parts:
-        share = (_aggregate(part, scores)[1] / total if total else 0.0) if how == "weighted" else 1 / len(parts)
+    for part, count in zip(parts, counts):
+        share = (count / total if total else 0.0) if how == "weighted" else 1 / len(parts)
         for cat, w in _weights(part, scores, weight * share).items():
             out[cat] = out.get(cat, 0.0) + w
     return out

@@ -143,11 +143,12 @@ def markdown(report: dict[str, Any]) -> str:
 
 
 def leaderboard_lines(runs: Sequence[dict]) -> list[str]:
-    """The BFCL leaderboard's aggregates of each run (:func:`fctune.bfcl.leaderboard`) beside the
+    """The BFCL leaderboard's aggregates of each run (``runs.*.leaderboard``, which
+    :func:`fctune.evaluate.run_eval` computes with :func:`fctune.bfcl.leaderboard`) beside the
     published rows of small tool callers, when a run scored BFCL categories."""
-    from fctune.bfcl import PUBLISHED, leaderboard
+    from fctune.bfcl import PUBLISHED
 
-    boards = [leaderboard(r["categories"]) for r in runs]
+    boards = [r["leaderboard"] for r in runs]
     if not any(b[name]["n"] for b in boards for name in b):
         return []
     names = list(boards[0])

@@ -30,6 +30,7 @@ and ``mode="reference"`` compares values recursively after the same string norma
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -214,36 +215,42 @@ def _value_ok_reference(value: Any, allowed: list) -> bool:
     return any(normed == _norm(a) for a in allowed)
 
 
-# Java / JavaScript types -> the names above of the Python types bfcl-eval's converters return
-# (bfcl_eval/constants/type_mappings.py: JAVA_TYPE_CONVERSION, JS_TYPE_CONVERSION).
-_SOURCE_TYPES = {
-    "java": {"byte": "integer", "short": "integer", "integer": "integer", "float": "float", "double": "float",
-             "long": "integer", "boolean": "boolean", "char": "string", "Array": "array", "ArrayList": "array",
-             "Set": "set", "HashMap": "dict", "Hashtable": "dict", "Queue": "array", "Stack": "array",
-             "String": "string", "any": "string"},
-    "javascript": {"String": "string", "integer": "integer", "float": "float", "Bigint": "integer",
-                   "Boolean": "boolean", "dict": "dict", "array": "array", "any": "string"},
-}
+SOURCE_LANGUAGES = ("java", "javascript")
+"""BFCL category languages whose argument values are source text (:func:`source_value`)."""
 _NESTED_SOURCE_TYPES = ("Array", "ArrayList", "array")
+_TYPE_NAMES = {int: "integer", float: "float", bool: "boolean", str: "string", list: "array", dict: "dict", set: "set"}
+"""Our name (:data:`_PY_TYPES`) of each Python type bfcl-eval's converters return."""
 
 
-def _converters() -> dict[str, Any]:
-    """bfcl-eval's own ``java_type_converter`` and ``js_type_converter`` (an installed ``bfcl_eval``,
-    else the wheel's copy that :func:`fctune.assets.bfcl_code_dir` keeps)."""
+def _bfcl(module: str) -> Any:
+    """A module of bfcl-eval's type converters: an installed ``bfcl_eval``, else the wheel's copy that
+    :func:`fctune.assets.bfcl_code_dir` keeps (appended to ``sys.path``, so an installed one wins)."""
+    import importlib
     import sys
 
     try:
-        from bfcl_eval.eval_checker.ast_eval.type_convertor.java_type_converter import java_type_converter
-        from bfcl_eval.eval_checker.ast_eval.type_convertor.js_type_converter import js_type_converter
+        return importlib.import_module(module)
     except ImportError:
         from fctune.assets import bfcl_code_dir
 
         code = str(bfcl_code_dir())
         if code not in sys.path:
-            sys.path.append(code)  # after site-packages: an installed bfcl-eval wins
-        from bfcl_eval.eval_checker.ast_eval.type_convertor.java_type_converter import java_type_converter
-        from bfcl_eval.eval_checker.ast_eval.type_convertor.js_type_converter import js_type_converter
-    return {"java": java_type_converter, "javascript": js_type_converter}
+            sys.path.append(code)
+        return importlib.import_module(module)
+
+
+@functools.lru_cache(maxsize=None)
+def _source_reading(language: str) -> tuple[Any, dict[str, str]]:
+    """(bfcl-eval's converter for ``language``, its type table as our type names), from
+    ``java_type_converter`` / ``js_type_converter`` and ``JAVA_TYPE_CONVERSION`` / ``JS_TYPE_CONVERSION``."""
+    mappings = _bfcl("bfcl_eval.constants.type_mappings")
+    if language == "java":
+        convert = _bfcl("bfcl_eval.eval_checker.ast_eval.type_convertor.java_type_converter").java_type_converter
+        table = mappings.JAVA_TYPE_CONVERSION
+    else:
+        convert = _bfcl("bfcl_eval.eval_checker.ast_eval.type_convertor.js_type_converter").js_type_converter
+        table = mappings.JS_TYPE_CONVERSION
+    return convert, {name: _TYPE_NAMES[kind] for name, kind in table.items()}
 
 
 def source_value(param: str, value: Any, pschema: dict, language: str) -> tuple[Score | None, Any, dict]:
@@ -252,7 +259,7 @@ def source_value(param: str, value: Any, pschema: dict, language: str) -> tuple[
     -> ``True``, ``"new ArrayList<>(Arrays.asList(1, 2))"`` -> ``[1, 2]``; text it cannot read stays
     a string). Returns (error or ``None``, the value, the schema of the converted value's type for
     the checks that follow). A parameter of another type is passed through."""
-    types = _SOURCE_TYPES[language]
+    convert, types = _source_reading(language)
     tname = pschema.get("type")
     if not isinstance(tname, str) or tname not in types:
         return None, value, pschema
@@ -261,7 +268,6 @@ def source_value(param: str, value: Any, pschema: dict, language: str) -> tuple[
                                            f"got {type(value).__name__} ({value!r})"), value, pschema)
     items = pschema.get("items") if isinstance(pschema.get("items"), dict) else {}
     nested = items.get("type") if tname in _NESTED_SOURCE_TYPES else None
-    convert = _converters()[language]
     try:
         converted = convert(value, tname, nested) if nested else convert(value, tname)
     except Exception as exc:  # BFCL's converters raise on what they cannot read
@@ -299,7 +305,7 @@ def check_call(call: ToolCall, name: str, answer: dict[str, list], schema: dict 
                 return Score(False, "unexpected_param", f"{name}: unexpected parameter {param!r} (not in the reference; "
                                                         f"only its default {defaults[0]!r} is tolerated)")
             continue
-        if mode == "bfcl" and language in _SOURCE_TYPES:
+        if mode == "bfcl" and language in SOURCE_LANGUAGES:
             error, value, pschema = source_value(param, value, pschema, language)
             if error is not None:
                 error.detail = f"{name}: {error.detail}"

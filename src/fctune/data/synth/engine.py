@@ -170,9 +170,9 @@ def _generate_rows(builder: Builder, n: int, mix: dict[str, float], langs: list[
             today = FIRST_DAY + dt.timedelta(days=rng.randrange(span))
             c = Ctx(rng, lang, today, pools)
             row, meta = builder.build(kind, c, target)
-            _checked(row, kind)
             key = json.dumps(row, ensure_ascii=False)
             if key not in seen:
+                _checked(row, kind)
                 seen.add(key)
                 rows.append(row)
                 metas.append(meta)
