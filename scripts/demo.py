@@ -54,6 +54,9 @@ def main() -> None:
     parser.add_argument("--lang", default="zh,en", help="languages of the synthetic data (one test split each)")
     parser.add_argument("--n", type=int, default=900, help="synthetic conversations per language")
     parser.add_argument("--mix", default="no_call=0.5,ask_back=0.05", help="conversation kinds (fctune data synth --mix)")
+    parser.add_argument("--long-tools", type=float, default=0.15,
+                        help="share of synthetic rows offering a long tool list (fctune data synth --long-tools): "
+                             "the seed prompts come with 11 tools")
     parser.add_argument("--seed-copies", type=int, default=0,
                         help="call-first tool-list variants of each seed conversation added to training "
                              "(fctune.data.augment; 0: none)")
@@ -75,11 +78,12 @@ def main() -> None:
     # The seed set (Chinese, text before every call) and synthetic rows per language from the same
     # seed, so both languages hold out the same tools. No text before synthetic calls: the first
     # token of a turn is then the call/no-call decision (docs/training.md); short tool lists keep
-    # CPU steps short.
+    # CPU steps short, and a share of long ones teaches the model to find its tool among many.
     fctune("seed", "data", "seed", "--out", str(data / "seed.jsonl"))
     for lang in langs:
         fctune(f"synth-{lang}", "data", "synth", "--n", str(args.n), "--seed", "0", "--lang", lang, "--mix", args.mix,
-               "--max-tool-chars", "600", "--preface-rate", "0", "--split", "80,10,10", "--out", str(data / lang))
+               "--max-tool-chars", "600", "--long-tools", str(args.long_tools), "--preface-rate", "0",
+               "--split", "80,10,10", "--out", str(data / lang))
     # --seed-copies adds the seed set under shuffled tool lists with distractors (as configs/seed-plus.yaml
     # does), with the calls opening their turns (prefaced copies taught text-before-call answers that
     # the first-token call decision cannot hold back). Measured with 2 copies: the seed prompts 2 of 4

@@ -14,7 +14,7 @@ import pytest
 from fctune.data.synth import generate
 from fctune.data.synth.builtin import builtin_tools
 from fctune.data.synth.check import value_problems
-from fctune.data.synth.engine import allocate, called_tools, parse_mix, parse_split
+from fctune.data.synth.engine import allocate, called_tools, manifest, parse_mix, parse_split
 from fctune.data.synth.kinds import CHAINS, KINDS, NEIGHBOURS, Builder
 from fctune.data.synth.usertools import user_tools
 from fctune.data.io import load_tool_file
@@ -386,6 +386,38 @@ def test_preface_rate_sets_the_share_of_call_turns_with_text(data):
     bare = generate(300, seed=0, preface_rate=0.0)
     turns = _call_turns([r for rs in bare.splits.values() for r in rs])
     assert turns and not any(m["content"] for m in turns)
+
+
+def test_long_tool_lists_add_distractors_that_cannot_serve_the_request(tool_index):
+    """--long-tools: a share of the rows offers many tools; calls stay the same kind of right, a
+    no-call row never gains a tool that could serve its request, and its answer does not claim to
+    list what it can do."""
+    from fctune.data.synth.kinds import GENERALISTS
+
+    short = generate(300, seed=2, max_tool_chars=600)
+    long = generate(300, seed=2, max_tool_chars=600, long_tools=0.3)
+    builder = Builder(builtin_tools())
+    rows = [(r, m) for name in ("train", "valid", "test") for r, m in zip(long.splits[name], long.metas[name])]
+    padded = [(r, m) for r, m in rows if m.long_tools]
+    assert 0.1 * len(rows) < len(padded) < 0.3 * len(rows)
+    assert {m.kind for _, m in padded} >= {"choose", "parallel", "multi_step", "no_call"}  # single: one tool
+    size = [sum(len(json.dumps(t, ensure_ascii=False)) for t in r["tools"]) for r, _ in padded]
+    assert min(len(r["tools"]) for r, _ in padded) >= 3 and max(size) <= 2400 and sum(size) / len(size) > 1500
+    assert all(sum(len(json.dumps(t, ensure_ascii=False)) for t in r["tools"]) <= 2000 or len(calls_of(r)) > 0
+               for r, m in rows if not m.long_tools)
+    for row, meta in padded:
+        assert check_row(row)[1] == [], row["id"]
+        offered = {t["function"]["name"] for t in row["tools"]}
+        assert len(offered) == len(row["tools"]), row["id"]
+        assert {c["function"]["name"] for c in calls_of(row)} <= offered
+        if meta.kind == "no_call":
+            assert not calls_of(row) and not offered & GENERALISTS, row["id"]
+            if meta.target:
+                assert not offered & builder.near_miss_banned(builder.by_name[meta.target]), row["id"]
+    man = manifest(long, {})
+    assert sum(man["long_tool_list_rows"].values()) == len(padded)
+    assert sum(manifest(short, {})["long_tool_list_rows"].values()) == 0
+    assert generate(300, seed=2, max_tool_chars=600, long_tools=0.0).splits == short.splits  # nothing drawn at 0
 
 
 # --------------------------------------------------------------------------- determinism

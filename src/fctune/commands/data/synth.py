@@ -27,6 +27,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-tool-chars", type=int, default=2800, metavar="C",
                         help="cap on the JSON size of the tools offered in one row; the called tools always stay "
                         "(default 2800, ~99%% of rows within 1024 Qwen3 tokens; raise it for more distractors)")
+    parser.add_argument("--long-tools", type=float, default=0.0, metavar="P",
+                        help="share of rows whose tool list is filled with distractors (same-domain ones first) up to "
+                        "--long-tool-chars, as apps offer many tools at once (default 0)")
+    parser.add_argument("--long-tool-chars", type=int, default=2400, metavar="C",
+                        help="JSON size of a long tool list (default 2400, ~6-8 tools)")
     parser.add_argument("--out", required=True, metavar="DIR", help="output directory")
 
 
@@ -46,20 +51,22 @@ def run(args: argparse.Namespace) -> int:
     langs = [x.strip() for x in args.lang.split(",") if x.strip()]
     mix = parse_mix(args.mix)
     split = parse_split(args.split)
-    for flag, value in (("--optional-rate", args.optional_rate), ("--preface-rate", args.preface_rate)):
+    for flag, value in (("--optional-rate", args.optional_rate), ("--preface-rate", args.preface_rate),
+                        ("--long-tools", args.long_tools)):
         if not 0 <= value <= 1:
             raise FctuneError(f"{flag} must be between 0 and 1, got {value}")
     schemas = load_tool_file(args.tools) if args.tools else None
     result = _generate(args.n, args.seed, langs=langs, user_schemas=schemas, mix=mix, heldout=args.heldout,
                        split=split, optional_rate=args.optional_rate, max_tool_chars=args.max_tool_chars,
-                       preface_rate=args.preface_rate)
+                       preface_rate=args.preface_rate, long_tools=args.long_tools, long_tool_chars=args.long_tool_chars)
     out.mkdir(parents=True, exist_ok=True)
     for name, rows in result.splits.items():
         write_jsonl(out / f"{name}.jsonl", rows)
     recorded = {"n": args.n, "seed": args.seed, "lang": langs, "tools": args.tools, "mix": {k: round(v, 6) for k, v in mix.items()},
                 "heldout": args.heldout, "split": [round(x, 6) for x in split], "optional_rate": args.optional_rate,
                 "preface_rate": args.preface_rate,
-                "max_tool_chars": args.max_tool_chars}
+                "max_tool_chars": args.max_tool_chars, "long_tools": args.long_tools,
+                "long_tool_chars": args.long_tool_chars}
     man = manifest(result, recorded)
     (out / "manifest.json").write_text(json.dumps(man, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     counts = man["counts"]

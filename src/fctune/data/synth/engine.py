@@ -12,7 +12,7 @@ from typing import Any
 
 from fctune.data.synth.builtin import builtin_tools
 from fctune.data.synth.catalog import Tool
-from fctune.data.synth.kinds import KINDS, MAX_TOOL_CHARS, PREFACE_RATE, Builder, Meta
+from fctune.data.synth.kinds import KINDS, LONG_TOOL_CHARS, MAX_TOOL_CHARS, PREFACE_RATE, Builder, Meta
 from fctune.data.synth.values import Ctx, Pools
 from fctune.errors import FctuneError
 
@@ -187,9 +187,13 @@ def _generate_rows(builder: Builder, n: int, mix: dict[str, float], langs: list[
 def generate(n: int, seed: int = 0, langs: list[str] | tuple[str, ...] = ("zh", "en"), user_schemas: list[dict] | None = None,
              mix: dict[str, float] | None = None, heldout: int = 12, split: tuple[float, float, float] = DEFAULT_SPLIT,
              optional_rate: float = 0.6, heldout_rows: int | None = None,
-             max_tool_chars: int = MAX_TOOL_CHARS, preface_rate: float = PREFACE_RATE) -> SynthResult:
+             max_tool_chars: int = MAX_TOOL_CHARS, preface_rate: float = PREFACE_RATE,
+             long_tools: float = 0.0, long_tool_chars: int = LONG_TOOL_CHARS) -> SynthResult:
     """Generate ``n`` conversations split into train/valid/test, plus extra test rows for the
     held-out tools (``heldout_rows``, default ``max(4 * heldout, 5 % of n)``).
+
+    ``long_tools``: the share of rows (calls and those no-call kinds whose answers do not list the
+    offered tools) whose tool list is filled with distractors up to ``long_tool_chars``.
 
     Deterministic for a seed: every random choice comes from ``random.Random`` instances derived
     from it (Faker instances included)."""
@@ -210,7 +214,8 @@ def generate(n: int, seed: int = 0, langs: list[str] | tuple[str, ...] = ("zh", 
     train_tools = [t for t in catalog if t.name not in held] + users
     all_tools = catalog + users
 
-    builder = Builder(train_tools, optional_rate, max_tool_chars=max_tool_chars, preface_rate=preface_rate)
+    builder = Builder(train_tools, optional_rate, max_tool_chars=max_tool_chars, preface_rate=preface_rate,
+                      long_tools=long_tools, long_tool_chars=long_tool_chars)
     seen: set[str] = set()
     rows, metas = _generate_rows(builder, n, mix, langs, _Rotation(train_tools, master), master, pools, seen)
 
@@ -226,7 +231,8 @@ def generate(n: int, seed: int = 0, langs: list[str] | tuple[str, ...] = ("zh", 
     if held:
         extra = heldout_rows if heldout_rows is not None else max(4 * len(held), int(math.ceil(0.05 * n)))
         held_tools = [t for t in catalog if t.name in held]
-        hb = Builder(all_tools, optional_rate, max_tool_chars=max_tool_chars, preface_rate=preface_rate)
+        hb = Builder(all_tools, optional_rate, max_tool_chars=max_tool_chars, preface_rate=preface_rate,
+                      long_tools=long_tools, long_tool_chars=long_tool_chars)
         hrows, hmetas = _generate_rows(hb, extra, HELDOUT_MIX, langs, _Rotation(held_tools, master), master, pools, seen)
         splits["test"] += hrows
         split_metas["test"] += hmetas
@@ -263,6 +269,7 @@ def manifest(result: SynthResult, args: dict[str, Any]) -> dict:
                                "one_tool": sum(1 for m, r in zip(ms, result.splits[k])
                                                if m.variant.startswith("near_miss") and len(r["tools"]) == 1)}
                            for k, ms in result.metas.items()},
+        "long_tool_list_rows": {k: sum(1 for m in ms if m.long_tools) for k, ms in result.metas.items()},
         "optional_args_rows": {k: sum(1 for m in ms if m.optional_used) for k, ms in result.metas.items()},
         "heldout_tools": result.heldout,
         "test_tools_absent_from_train": sorted(test_called - train_called),

@@ -17,6 +17,11 @@ KINDS = ("single", "choose", "parallel", "multi_step", "no_call", "ask_back")
 # Offered schemas are kept under this many JSON characters (called tools always stay): about 800
 # Qwen3 tokens, so that with the chat template and the messages ~99 % of rows fit in 1024 tokens.
 MAX_TOOL_CHARS = 2800
+# Budget of a long tool list (``long_tools``): the called tools among many distractors, as apps offer
+# them (the original spec's prompts come with 11 tools, ~3,900 characters). Measured on a 100-step
+# Qwen2.5-0.5B demo adapter trained on lists of ~1.2 tools: P(call) for 「搜索一下人工智能的最新发展」
+# was 0.66 with web_search and one other tool offered, 0.37 with all 11 (declined under its threshold).
+LONG_TOOL_CHARS = 2400
 # Share of call turns that carry a short text before the calls ("Sure, I'll check the weather.").
 # Kept low: with text first, a small model postpones the call/no-call decision past a sentence it
 # writes itself and then talks itself into a call where none fits (measured on SmolLM2-135M).
@@ -66,6 +71,7 @@ class Meta:
     variant: str = ""
     optional_used: bool = False
     target: str = ""  # the tool a no-call request was phrased for (near misses)
+    long_tools: bool = False  # the tool list was filled with distractors (Builder.pad)
 
 
 # --------------------------------------------------------------------------- chains (call -> result -> call)
@@ -259,10 +265,14 @@ class Builder:
     """Builds conversations from a set of available tools (held-out tools are simply not given)."""
 
     def __init__(self, tools: list[Tool], optional_rate: float = 0.6, chains: list[Chain] | None = None,
-                 max_tool_chars: int = MAX_TOOL_CHARS, preface_rate: float = PREFACE_RATE):
+                 max_tool_chars: int = MAX_TOOL_CHARS, preface_rate: float = PREFACE_RATE,
+                 long_tools: float = 0.0, long_tool_chars: int = LONG_TOOL_CHARS):
+        assert 0.0 <= long_tools <= 1.0, long_tools
         self.tools = list(tools)
         self.preface_rate = preface_rate
         self.max_tool_chars = max_tool_chars
+        self.long_tools, self.long_tool_chars = long_tools, long_tool_chars
+        self.padded = False  # whether the row being built got a long tool list
         self.size = {t.name: len(json.dumps(t.schema, ensure_ascii=False)) for t in self.tools}
         self.by_name = {t.name: t for t in self.tools}
         self.by_domain: dict[str, list[Tool]] = {}
@@ -433,16 +443,37 @@ class Builder:
             pool = [t for t in self.tools if t.name not in banned and t not in take]
             rest = r.sample(pool, min(len(pool), n_extra - len(take)))
             chosen = self.fit(chosen, take + rest)
+        if self.long_list(c):
+            chosen = self.pad(c, chosen, banned)
         r.shuffle(chosen)
         return chosen
 
-    def fit(self, must: list[Tool], extra: list[Tool]) -> list[Tool]:
-        """``must`` plus those of ``extra`` (in order) that keep the schemas within the budget."""
+    def long_list(self, c: Ctx) -> bool:
+        """Whether this row offers a long tool list (a share ``long_tools`` of the rows that can take
+        one). Nothing is drawn when the share is 0, so data made without long lists stays the same."""
+        return self.long_tools > 0 and c.rng.random() < self.long_tools
+
+    def pad(self, c: Ctx, offered: list[Tool], banned: set[str]) -> list[Tool]:
+        """``offered`` plus distractors outside ``banned`` (tools that could serve the request), those
+        of the offered tools' domains first, up to ``long_tool_chars``; in random order."""
+        domains = {t.domain for t in offered}
+        pool = [t for t in self.tools if t.name not in banned and t not in offered]
+        c.rng.shuffle(pool)
+        pool.sort(key=lambda t: t.domain not in domains)  # stable: shuffled within each group
+        out = self.fit(offered, pool, self.long_tool_chars)
+        c.rng.shuffle(out)
+        self.padded = True
+        return out
+
+    def fit(self, must: list[Tool], extra: list[Tool], budget: int | None = None) -> list[Tool]:
+        """``must`` plus those of ``extra`` (in order) that keep the schemas within the budget
+        (default ``max_tool_chars``)."""
+        budget = self.max_tool_chars if budget is None else budget
         out = list(must)
         used = sum(self.size.get(t.name, 0) for t in out)
         for t in extra:
             size = self.size.get(t.name, 0)
-            if t not in out and used + size <= self.max_tool_chars:
+            if t not in out and used + size <= budget:
                 out.append(t)
                 used += size
         return out
@@ -459,7 +490,10 @@ class Builder:
     # ------------------------------------------------------------------ kinds
 
     def build(self, kind: str, c: Ctx, target: Tool) -> tuple[dict, Meta]:
-        return getattr(self, "k_" + kind)(c, target)
+        self.padded = False
+        row, meta = getattr(self, "k_" + kind)(c, target)
+        meta.long_tools = self.padded
+        return row, meta
 
     def _finish_single(self, c: Ctx, req: Req, offered: list[Tool], kind: str) -> tuple[dict, Meta]:
         msgs = [{"role": "user", "content": self.wrap(c, req)}, self.call_msg(c, [(req.tool, req.args)])]
@@ -713,6 +747,8 @@ class Builder:
             q, a = c.rng.choice(PH.KNOWLEDGE[c.lang])
             msgs = self._prelude(c) + [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
         offered = self._random_offer(c, c.rng.randint(1, 5))
+        if self.long_list(c):
+            offered = self.pad(c, offered, GENERALISTS)
         return self.row(c, offered, msgs), Meta("no_call", c.lang, "none", which)
 
     def _topical(self, c: Ctx, target: Tool) -> tuple[dict, Meta]:
@@ -727,6 +763,8 @@ class Builder:
         offered = c.rng.sample(own, c.rng.randint(1, len(own)))
         others = [t for t in self.tools if t not in offered]
         offered = self.fit(offered[:1], offered[1:] + c.rng.sample(others, min(len(others), c.rng.choice([0, 1, 2, 3]))))
+        if self.long_list(c):
+            offered = self.pad(c, offered, GENERALISTS)
         c.rng.shuffle(offered)
         msgs = self._prelude(c) + [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
         return self.row(c, offered, msgs), Meta("no_call", c.lang, domain, "topical")
@@ -748,9 +786,13 @@ class Builder:
         if not offered:
             return self._bank(c, "knowledge")
         offered = self.fit(offered[:1], offered[1:])
+        refusals = PH.REFUSE[c.lang]
+        if self.long_list(c):  # too many tools to list: a refusal that names one of them
+            offered = self.pad(c, offered, banned | {t.name for t in self.by_domain.get(target.domain, [])})
+            refusals = [a for a in refusals if "{caps}" not in a]
         c.rng.shuffle(offered)
-        answer = c.rng.choice(PH.REFUSE[c.lang]).format(req=self.cap(c, target), caps=self._caps(c, offered),
-                                                        cap1=self.cap(c, offered[0]))
+        answer = c.rng.choice(refusals).format(req=self.cap(c, target), caps=self._caps(c, offered),
+                                               cap1=self.cap(c, offered[0]))
         msgs = [{"role": "user", "content": self.wrap(c, req)}, {"role": "assistant", "content": answer}]
         return self.row(c, offered, msgs), Meta("no_call", c.lang, target.domain, "unsupported", target=target.name)
 
@@ -836,7 +878,11 @@ class Builder:
     def _unserved(self, c: Ctx) -> tuple[dict, Meta]:
         q, req_cap = c.rng.choice(PH.UNSERVED[c.lang])
         offered = self._random_offer(c, c.rng.randint(1, 5), GENERALISTS)
-        answer = c.rng.choice(PH.REFUSE[c.lang]).format(req=req_cap, caps=self._caps(c, offered), cap1=self.cap(c, offered[0]))
+        refusals = PH.REFUSE[c.lang]
+        if self.long_list(c):  # too many tools to list: a refusal that names one of them
+            offered = self.pad(c, offered, GENERALISTS)
+            refusals = [a for a in refusals if "{caps}" not in a]
+        answer = c.rng.choice(refusals).format(req=req_cap, caps=self._caps(c, offered), cap1=self.cap(c, offered[0]))
         msgs = self._prelude(c) + [{"role": "user", "content": q}, {"role": "assistant", "content": answer}]
         return self.row(c, offered, msgs), Meta("no_call", c.lang, "none", "unserved")
 
