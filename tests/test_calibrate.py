@@ -93,6 +93,9 @@ def test_training_with_validation_data_saves_a_threshold_that_eval_uses(tmp_path
         pytest.fail("no calibration: " + json.dumps(summary)[:300])
     assert json.loads(saved.read_text()) == summary["call_threshold"]
     assert 0 < summary["call_threshold"]["call_threshold"] < 1
+    rule = summary["call_threshold"]["after_tool"]  # synthetic data has answers after tool results
+    assert rule["turns"] == rule["call_turns"] + rule["answer_turns"] > 0 and rule["rule"] in ("greedy", "threshold")
+    assert (rule["threshold"] > 0) == (rule["rule"] == "threshold")
     ev = tmp_path / "ev"
     run_fctune("eval", "--model", "tiny-qwen3", "--adapter", str(out), "--data", str(data), "--limit", "3",
                "--max-new-tokens", "8", "--no-progress", "--out", str(ev), check=True, cwd=ROOT, timeout=None)
@@ -130,3 +133,46 @@ def test_the_decision_applies_to_answers_to_a_user_message_only():
         {"role": "tool", "name": "get_weather", "content": "{\"temp\": 25}"}]
     assert decides(user) and not decides(after_tool) and not decides([])
     assert thresholds_for(0.6, [user, after_tool, user + [{"role": "assistant", "content": "hi"}]]) == [0.6, 0.0, 0.0]
+    assert thresholds_for(0.6, [user, after_tool, user + [{"role": "assistant", "content": "hi"}]], 0.3) == [0.6, 0.3, 0.0]
+
+
+def _turns(calls: list[tuple[float, bool]], answers: list[tuple[float, bool]]):
+    from fctune.calibrate import ScoredTurn
+
+    return ([ScoredTurn(True, p, g, True) for p, g in calls] + [ScoredTurn(True, p, g, False) for p, g in answers])
+
+
+def test_after_tool_rule_is_chosen_per_adapter_on_its_validation_turns():
+    """Greedy after tool results unless a threshold fitted there is clearly better (by the margin)."""
+    from fctune.calibrate import AFTER_TOOL_MARGIN, after_tool_rule
+
+    # the model gives next-step calls 0.3-0.45 but some text token more: greedy misses every one of them
+    shy = after_tool_rule(_turns([(0.3 + 0.03 * i, False) for i in range(6)], [(0.05 + 0.02 * i, False) for i in range(8)]))
+    assert shy["rule"] == "threshold" and shy["threshold"] == shy["fitted_threshold"]
+    assert shy["balanced_accuracy_greedy"] == 0.5 and shy["balanced_accuracy_threshold"] == 1.0 and shy["auc"] == 1.0
+    assert 0.19 < shy["threshold"] < 0.3 and (shy["turns"], shy["call_turns"], shy["answer_turns"]) == (14, 6, 8)
+    # greedy already right: it stays (a fitted threshold cannot beat it by the margin)
+    sure = after_tool_rule(_turns([(0.6 + 0.05 * i, True) for i in range(6)], [(0.1 + 0.05 * i, False) for i in range(8)]))
+    assert sure["rule"] == "greedy" and sure["threshold"] == 0.0 and sure["balanced_accuracy_greedy"] == 1.0
+    # better by less than the margin: greedy (one of 12 answers wrongly a call; the fit gets it right)
+    near = after_tool_rule(_turns([(0.6 + 0.05 * i, True) for i in range(6)],
+                                  [(0.1 + 0.03 * i, False) for i in range(11)] + [(0.55, True)]))
+    assert near["balanced_accuracy_threshold"] - near["balanced_accuracy_greedy"] < AFTER_TOOL_MARGIN
+    assert near["rule"] == "greedy" and near["fitted_threshold"] > 0.55
+    # too few turns of a kind, or one kind only: greedy, with the reason
+    few = after_tool_rule(_turns([(0.4, False)] * 3, [(0.1, False)] * 8))
+    assert few["rule"] == "greedy" and "fewer than 5" in few["reason"]
+    assert after_tool_rule(_turns([], [(0.1, False)] * 8))["reason"].startswith("validation after-tool turns of one kind")
+
+
+def test_resolve_after_tool_threshold(tmp_path):
+    from fctune.calibrate import resolve_after_tool_threshold
+
+    assert resolve_after_tool_threshold(None, tmp_path) == 0.0  # no calibration
+    (tmp_path / FILE).write_text(json.dumps({"call_threshold": 0.6}))
+    assert resolve_after_tool_threshold(None, tmp_path) == 0.0  # a calibration from before the rule
+    (tmp_path / FILE).write_text(json.dumps({"call_threshold": 0.6, "after_tool": {"rule": "threshold", "threshold": 0.35}}))
+    assert resolve_after_tool_threshold(None, tmp_path) == 0.35 and resolve_after_tool_threshold(-1, None, tmp_path) == 0.35
+    assert resolve_after_tool_threshold(0.5, tmp_path) == 0.0  # an explicit threshold replaces the calibration
+    (tmp_path / FILE).write_text(json.dumps({"call_threshold": 0.6, "after_tool": {"threshold": "high"}}))
+    assert resolve_after_tool_threshold(None, tmp_path) == 0.0

@@ -269,6 +269,36 @@ def test_replies_stop_at_their_first_token_and_what_that_changes(tmp_path, tool_
         assert run_eval(_cfg(model, "auto"), data=str(data), progress=False)["replies"] == expected, saved
 
 
+def test_the_saved_after_tool_rule_applies_after_tool_results_only(tmp_path, tool_model):
+    """A calibration with an after-tool threshold: eval applies it to the answer after the tool result
+    (here a threshold so low that the call token wins there) and leaves the other answers to the
+    user-turn threshold; an explicit --call-threshold replaces both (plain greedy after tools)."""
+    import shutil
+
+    from tests.helpers import TRAINING
+
+    data = tmp_path / "tool.jsonl"
+    data.write_text("".join(json.dumps(c) + "\n" for c in TRAINING), encoding="utf-8")
+    model = tmp_path / "model"
+    shutil.copytree(tool_model, model)
+    (model / "call_threshold.json").write_text(json.dumps(
+        {"call_threshold": 0.5, "after_tool": {"rule": "threshold", "threshold": 1e-30}}), encoding="utf-8")
+    runs = {}
+    for name, requested in (("calibrated", -1.0), ("explicit", 0.5)):
+        cfg = _cfg(model, "full")
+        cfg.eval.call_threshold = requested
+        runs[name] = run_eval(cfg, data=str(data), out=tmp_path / name, progress=False)
+        runs[name]["preds"] = {p["id"]: p for p in read_jsonl(tmp_path / name / "predictions.jsonl")}
+    calibrated, explicit = runs["calibrated"], runs["explicit"]
+    assert calibrated["after_tool_threshold"] == 1e-30 and explicit["after_tool_threshold"] == 0.0
+    after = calibrated["preds"]["1:3"]  # the answer after the tool result
+    assert after["decision"] == "call" and after["raw"].startswith("<tool_call>")
+    assert explicit["preds"]["1:3"]["decision"] == "" and explicit["preds"]["1:3"]["correct"]
+    for key in ("1:1", "2:1", "3:1"):  # answers to a user: the user-turn threshold, the same in both
+        assert calibrated["preds"][key]["raw"] == explicit["preds"][key]["raw"]
+    assert "after a tool result, at least 1e-30" in (tmp_path / "calibrated" / "report.md").read_text(encoding="utf-8")
+
+
 def _cfg(model: Path, replies: str):
     """Plain greedy on ``model``, ``eval.replies=replies``, one thread."""
     from fctune.config import Config

@@ -385,6 +385,11 @@ def test_call_decision_by_probability_mass(engine):
                                    {"role": "tool", "name": "get_weather", "content": "{\"temp\": 21}"}]
     assert strict.prompt(after_tool, TOOLS, "auto").decides is False and prompt.decides is True
     assert strict._threshold(strict.prompt(after_tool, TOOLS, "auto")) == 0.0
+    # unless the after-tool rule calibrated there is a threshold
+    ruled_after = Engine(engine.model, engine.fmt, call_threshold=0.4, after_tool_threshold=0.7)
+    assert ruled_after.prompt(after_tool, TOOLS, "auto").after_tool and not prompt.after_tool
+    assert ruled_after._threshold(ruled_after.prompt(after_tool, TOOLS, "auto")) == 0.7
+    assert ruled_after._threshold(prompt) == 0.4 and ruled_after._threshold(required) == 0.0
     with pytest.raises(Exception, match="between 0 and 1"):
         Engine(engine.model, engine.fmt, call_threshold=1.5)
 

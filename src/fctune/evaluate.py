@@ -184,13 +184,14 @@ def run_eval(cfg: Config | None = None, data: str | None = None, bfcl: str | Seq
     ``base`` / ``tuned`` / ``responses`` to per-run summaries (:func:`fctune.report.summarize_run`);
     with two runs ``delta`` holds tuned minus base accuracy.
     """
-    from fctune.calibrate import calls_open_turns, resolve_threshold
+    from fctune.calibrate import calls_open_turns, resolve_after_tool_threshold, resolve_threshold
     from fctune.report import summarize_run, write_report
 
     cfg = cfg or Config()
     rt, ev = cfg.model, cfg.eval
     model, adapter, limit, split = (rt.name_or_path or None), (rt.adapter or None), ev.limit, ev.split
     call_threshold = resolve_threshold(ev.call_threshold, adapter, model)
+    after_tool_threshold = resolve_after_tool_threshold(ev.call_threshold, adapter, model)
     stop_replies = ev.replies == "stop" or (ev.replies == "auto" and calls_open_turns(adapter, model))
     say = log or (lambda _msg: None)
     if compare and not adapter:
@@ -237,7 +238,7 @@ def run_eval(cfg: Config | None = None, data: str | None = None, bfcl: str | Seq
         net, fmt = load_runtime(rt)
 
         prompts = [fmt.prompt_ids(it.messages, it.tools or None) for it in items]
-        limits = thresholds_for(call_threshold, [it.messages for it in items])
+        limits = thresholds_for(call_threshold, [it.messages for it in items], after_tool_threshold)
         variants = (["base", "tuned"] if compare else ["tuned" if adapter else "base"])
         for label in variants:
             say(f"{label}: generating {len(items)} answer(s) ({source})")
@@ -263,6 +264,7 @@ def run_eval(cfg: Config | None = None, data: str | None = None, bfcl: str | Seq
         report["max_new_tokens"] = ev.max_new_tokens
         report["batch_size"] = ev.batch_size
         report["call_threshold"] = call_threshold
+        report["after_tool_threshold"] = after_tool_threshold
         report["replies"] = "stop" if stop_replies else "full"
     if bfcl:
         from fctune.bfcl import leaderboard

@@ -129,9 +129,12 @@ def markdown(report: dict[str, Any]) -> str:
                          + " | ".join(str(g.get("forced_calls", 0)) if g else "–" for g in gens) + " |")
             lines.append("| call decision: a reply where greedy would call | "
                          + " | ".join(str(g.get("forced_replies", 0)) if g else "–" for g in gens) + " |")
-    if report.get("call_threshold"):
+    if report.get("call_threshold") or report.get("after_tool_threshold"):
+        after = report.get("after_tool_threshold") or 0.0
+        after_text = (f"after a tool result, at least {after:g} (the rule calibrated there)" if after
+                      else "after a tool result, plain greedy")
         lines += ["", f"Greedy answers to a user message open with a tool call iff the model gives it at least "
-                      f"{report['call_threshold']:g} probability (call decision; after a tool result, plain greedy; "
+                      f"{report['call_threshold']:g} probability (call decision; {after_text}; "
                       "`--call-threshold 0` is plain greedy everywhere, docs/evaluation.md)."]
     if report.get("replies") == "stop":
         lines += ["", "An answer that opens with text is a reply: its generation stopped at its first token "

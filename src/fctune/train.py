@@ -820,7 +820,18 @@ def decide_calls(run: Run) -> dict | None:
         run.say(f"call threshold {c['call_threshold']:.4g} on the validation turns: calls {c['call_recall']:.0%}, "
                 f"silence {c['silence']:.0%}, balanced accuracy {c['balanced_accuracy']:.3f} "
                 f"(at 0.5: {c['balanced_accuracy_at_0.5']:.3f}){floor}; saved to call_threshold.json")
+        run.say(_after_tool_line(c["after_tool"]))
     return c
+
+
+def _after_tool_line(rule: dict) -> str:
+    """The training log's line on the after-tool rule (:func:`fctune.calibrate.after_tool_rule`)."""
+    head = f"after a tool result ({rule['turns']} validation turns, {rule['call_turns']} needing a call): "
+    if "balanced_accuracy_threshold" not in rule:
+        return head + f"plain greedy ({rule.get('reason', 'no threshold fitted')})"
+    chosen = f"threshold {rule['threshold']:.4g}" if rule["rule"] == "threshold" else "plain greedy"
+    return head + (f"{chosen} (balanced accuracy greedy {rule['balanced_accuracy_greedy']:.3f}, fitted threshold "
+                   f"{rule['fitted_threshold']:.4g} {rule['balanced_accuracy_threshold']:.3f})")
 
 
 def _summary(run: Run, progress: Progress, train_time: float, wall_start: float, calibration: dict | None) -> dict:

@@ -196,7 +196,7 @@ class Chat:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fctune.commands.options import call_threshold, runtime_config_with_model
+    from fctune.commands.options import after_tool_threshold, call_threshold, runtime_config_with_model
     from fctune.serving.engine import Engine, SamplingParams
 
     if args.max_new_tokens <= 0:
@@ -207,7 +207,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"fctune chat: loading {rt.name_or_path}" + (f" + adapter {rt.adapter}" if rt.adapter else ""),
           file=sys.stderr, flush=True)
     engine = Engine.load(rt, default_max_new_tokens=args.max_new_tokens,
-                         call_threshold=call_threshold(args, cfg))
+                         call_threshold=call_threshold(args, cfg), after_tool_threshold=after_tool_threshold(args, cfg))
     if sys.stdin.isatty():
         try:
             import readline  # noqa: F401 - line editing and history for input()

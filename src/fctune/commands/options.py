@@ -43,8 +43,9 @@ def add_call_threshold_argument(parser: Any) -> None:
     """``--call-threshold P`` (``eval.call_threshold``) for the commands that generate answers."""
     parser.add_argument("--call-threshold", type=float, default=None, metavar="P",
                         help="greedy answers to a user open with a tool call iff the model gives it at least this "
-                        "probability (eval.call_threshold; default: the calibrated call_threshold.json of the "
-                        "adapter or merged model, else 0.5; 0: plain greedy, the likeliest single token)")
+                        "probability, and answers after a tool result are plain greedy (eval.call_threshold; "
+                        "default: the calibrated call_threshold.json of the adapter or merged model, both rules, "
+                        "else 0.5; 0: plain greedy, the likeliest single token)")
 
 
 def call_threshold(args: Any, cfg: Config) -> float:
@@ -53,8 +54,19 @@ def call_threshold(args: Any, cfg: Config) -> float:
     (:func:`fctune.calibrate.resolve_threshold`)."""
     from fctune.calibrate import resolve_threshold
 
-    requested = args.call_threshold if args.call_threshold is not None else cfg.eval.call_threshold
-    return resolve_threshold(requested, cfg.model.adapter, cfg.model.name_or_path)
+    return resolve_threshold(_requested(args, cfg), cfg.model.adapter, cfg.model.name_or_path)
+
+
+def after_tool_threshold(args: Any, cfg: Config) -> float:
+    """The threshold after tool results that goes with :func:`call_threshold`
+    (:func:`fctune.calibrate.resolve_after_tool_threshold`)."""
+    from fctune.calibrate import resolve_after_tool_threshold
+
+    return resolve_after_tool_threshold(_requested(args, cfg), cfg.model.adapter, cfg.model.name_or_path)
+
+
+def _requested(args: Any, cfg: Config) -> float | None:
+    return args.call_threshold if args.call_threshold is not None else cfg.eval.call_threshold
 
 
 def _dest(key: str) -> str:

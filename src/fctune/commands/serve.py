@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from fctune.commands.options import call_threshold, runtime_config_with_model
+    from fctune.commands.options import after_tool_threshold, call_threshold, runtime_config_with_model
     from fctune.errors import FctuneError
     from fctune.serving.app import create_app
     from fctune.serving.engine import Engine
@@ -90,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"fctune serve: loading {rt.name_or_path}" + (f" + adapter {rt.adapter}" if rt.adapter else ""),
               file=sys.stderr, flush=True)
         engine = Engine.load(rt, max_model_len=args.max_model_len, default_max_new_tokens=args.max_new_tokens,
-                             call_threshold=call_threshold(args, cfg))
+                             call_threshold=call_threshold(args, cfg),
+                             after_tool_threshold=after_tool_threshold(args, cfg))
         name = served_name(args, rt.name_or_path)
         app = create_app(engine, name, aliases=(rt.name_or_path,),
                          limits=Limits(max_body_bytes=args.max_body_bytes, max_waiting=args.max_waiting))

@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from fctune.calibrate import decides
+from fctune.calibrate import after_tool, decides
 from fctune.errors import FctuneError
 from fctune.formats import ChatFormat, forced_call_prefix
 from fctune.generate import DEFAULT_CALL_THRESHOLD
@@ -52,6 +52,8 @@ class Prompt:
     """False for ``tool_choice="none"``: the reply is all content."""
     decides: bool = True
     """Whether the call decision applies (:func:`fctune.calibrate.decides`: an answer to a user message)."""
+    after_tool: bool = False
+    """Whether the answer follows a tool result (the after-tool rule applies, :func:`fctune.calibrate.after_tool`)."""
 
 
 @dataclass
@@ -112,13 +114,17 @@ class Engine:
     """A model, its :class:`ChatFormat` and a lock. Build with :meth:`load` or from parts."""
 
     def __init__(self, model: Any, fmt: ChatFormat, *, max_model_len: int | None = None,
-                 default_max_new_tokens: int = 512, name: str = "fctune", call_threshold: float = DEFAULT_CALL_THRESHOLD):
+                 default_max_new_tokens: int = 512, name: str = "fctune", call_threshold: float = DEFAULT_CALL_THRESHOLD,
+                 after_tool_threshold: float = 0.0):
         self.model = model
         self.fmt = fmt
         if not 0.0 <= call_threshold <= 1.0:
             raise FctuneError(f"--call-threshold must be between 0 and 1, got {call_threshold}")
+        assert 0.0 <= after_tool_threshold <= 1.0, after_tool_threshold
         self.call_threshold = call_threshold
-        """Greedy answers with ``tool_choice="auto"``: open with a call iff P(call) >= this (0: plain greedy)."""
+        """Greedy answers to a user with ``tool_choice="auto"``: open with a call iff P(call) >= this (0: plain greedy)."""
+        self.after_tool_threshold = after_tool_threshold
+        """The same after a tool result (:func:`fctune.calibrate.after_tool_rule`; 0: plain greedy)."""
         self.tokenizer = fmt.tokenizer
         self.name = name
         self.default_max_new_tokens = default_max_new_tokens
@@ -132,7 +138,7 @@ class Engine:
 
     @classmethod
     def load(cls, runtime: Any, *, max_model_len: int | None = None, default_max_new_tokens: int = 512,
-             call_threshold: float = DEFAULT_CALL_THRESHOLD) -> "Engine":
+             call_threshold: float = DEFAULT_CALL_THRESHOLD, after_tool_threshold: float = 0.0) -> "Engine":
         """An engine for ``runtime`` (:class:`fctune.config.ModelConfig`, or a model name/path alone),
         loaded by :func:`fctune.models.load_runtime`."""
         from fctune.config import ModelConfig
@@ -141,11 +147,14 @@ class Engine:
         rt = ModelConfig(name_or_path=runtime) if isinstance(runtime, str) else runtime
         model, fmt = load_runtime(rt)
         return cls(model, fmt, max_model_len=max_model_len, default_max_new_tokens=default_max_new_tokens,
-                   name=rt.name_or_path, call_threshold=call_threshold)
+                   name=rt.name_or_path, call_threshold=call_threshold, after_tool_threshold=after_tool_threshold)
 
     def _threshold(self, prompt: Prompt) -> float:
-        """The call decision applies where the model starts its own answer with tools to call."""
-        return self.call_threshold if (prompt.parse_calls and not prompt.prefill and prompt.decides) else 0.0
+        """The call decision applies where the model starts its own answer with tools to call: to a
+        user message, or after a tool result with the rule calibrated there."""
+        if not prompt.parse_calls or prompt.prefill:
+            return 0.0
+        return self.call_threshold if prompt.decides else self.after_tool_threshold if prompt.after_tool else 0.0
 
     # ---- prompts ---------------------------------------------------------------------------------
 
@@ -175,7 +184,8 @@ class Engine:
             ids = ids + self.fmt.encode(prefill)
         if self.max_model_len is not None and len(ids) >= self.max_model_len:
             raise PromptTooLong(len(ids), self.max_model_len)
-        return Prompt(ids=ids, prefill=prefill, parse_calls=tool_choice != "none", decides=decides(messages))
+        return Prompt(ids=ids, prefill=prefill, parse_calls=tool_choice != "none", decides=decides(messages),
+                      after_tool=after_tool(messages))
 
     def max_new_tokens_for(self, prompt: Prompt, requested: int | None) -> int:
         """Tokens one answer may use: ``requested`` (an error when it does not fit) or the default,

@@ -21,6 +21,7 @@ MAX_TOOL_CHARS = 2800
 # them (the original spec's prompts come with 11 tools, ~3,900 characters). Measured on a 100-step
 # Qwen2.5-0.5B demo adapter trained on lists of ~1.2 tools: P(call) for 「搜索一下人工智能的最新发展」
 # was 0.66 with web_search and one other tool offered, 0.37 with all 11 (declined under its threshold).
+# The same run with 15 % long lists did not help it (P 0.19; docs/data-format.md), so the demo keeps 0.
 LONG_TOOL_CHARS = 2400
 # Share of call turns that carry a short text before the calls ("Sure, I'll check the weather.").
 # Kept low: with text first, a small model postpones the call/no-call decision past a sentence it
