@@ -108,14 +108,6 @@ def scored_turns(model: Any, fmt: Any, conversations: Sequence[dict], max_length
     return out
 
 
-def first_token_call_probabilities(model: Any, fmt: Any, conversations: Sequence[dict],
-                                   max_length: int) -> list[tuple[float, bool]]:
-    """(P(call token) at the start of the turn, whether the turn opens with a call) per assistant turn
-    that answers a user message: the call/no-call decision. Turns after tool results are left out,
-    so they cannot make a lax threshold look good (they have :func:`after_tool_rule`)."""
-    return [(t.p_call, t.call) for t in scored_turns(model, fmt, conversations, max_length) if not t.after_tool]
-
-
 def auc(scored: Sequence[tuple[float, bool]]) -> float | None:
     """Area under the ROC curve of P(call) separating call turns (``True``) from the others: the
     chance that a random call turn scores above a random no-call turn (ties count half; the
@@ -181,6 +173,8 @@ def calibrate(model: Any, fmt: Any, conversations: Sequence[dict], max_length: i
     ``prefaces``: :func:`preface_counts` of the training data, saved with it (what
     :func:`calls_open_turns` reads)."""
     turns = scored_turns(model, fmt, conversations, max_length)
+    # the user-turn threshold from answers to a user only: turns after tool results (mostly easy final
+    # answers) would make a lax threshold look good; they get a rule of their own
     result = best_threshold([(t.p_call, t.call) for t in turns if not t.after_tool], min_silence)
     if result is not None:
         if prefaces is not None:
@@ -257,16 +251,19 @@ def decision_off_for_prefaces(conversations: Sequence[dict], out_dir: str | Path
     return result
 
 
-def saved_calibration(adapter: str | Path | None, model: str | Path | None = None) -> tuple[Path, float] | None:
-    """``(file, threshold)`` of the calibration saved in the adapter directory, or in the model
-    directory (``fctune merge`` and ``fctune export`` copy it there); ``None`` when neither has one."""
+def saved_calibration(adapter: str | Path | None,
+                      model: str | Path | None = None) -> tuple[Path, float, dict[str, Any]] | None:
+    """``(file, threshold, everything saved)`` of the calibration saved in the adapter directory, or
+    in the model directory (``fctune merge`` and ``fctune export`` copy it there); ``None`` when
+    neither has one."""
     from fctune.errors import FctuneError
 
     for where in (adapter, model):
         if where and Path(where, FILE).is_file():
             path = Path(where, FILE)
             try:
-                return path, float(json.loads(path.read_text(encoding="utf-8"))["call_threshold"])
+                info = json.loads(path.read_text(encoding="utf-8"))
+                return path, float(info["call_threshold"]), info
             except (ValueError, KeyError, TypeError) as exc:
                 raise FctuneError(f"{path}: not a call calibration (no numeric call_threshold: {exc})") from exc
     return None
@@ -289,7 +286,7 @@ def calls_open_turns(adapter: str | Path | None, model: str | Path | None = None
     saved = saved_calibration(adapter, model)
     if saved is None:
         return False
-    info = json.loads(saved[0].read_text(encoding="utf-8"))
+    info = saved[2]
     prefaced, calls = info.get("prefaced_call_turns"), info.get("training_call_turns")
     if info.get("decision") == "off" or not isinstance(prefaced, int) or not isinstance(calls, int) or calls <= 0:
         return False
@@ -306,7 +303,7 @@ def resolve_after_tool_threshold(requested: float | None, adapter: str | Path | 
     saved = saved_calibration(adapter, model)
     if saved is None:
         return 0.0
-    rule = json.loads(saved[0].read_text(encoding="utf-8")).get("after_tool")
+    rule = saved[2].get("after_tool")
     threshold = rule.get("threshold") if isinstance(rule, dict) else None
     return float(threshold) if isinstance(threshold, (int, float)) and 0 <= threshold <= 1 else 0.0
 

@@ -466,6 +466,13 @@ class Builder:
         self.padded = True
         return out
 
+    def refusal_offer(self, c: Ctx, offered: list[Tool], banned: set[str]) -> tuple[list[Tool], list[str]]:
+        """The tools a refusal row offers and the refusals that fit them: on a long list (:meth:`long_list`,
+        padded outside ``banned``) too many tools to list, so only refusals that name one of them."""
+        if not self.long_list(c):
+            return offered, PH.REFUSE[c.lang]
+        return self.pad(c, offered, banned), [a for a in PH.REFUSE[c.lang] if "{caps}" not in a]
+
     def fit(self, must: list[Tool], extra: list[Tool], budget: int | None = None) -> list[Tool]:
         """``must`` plus those of ``extra`` (in order) that keep the schemas within the budget
         (default ``max_tool_chars``)."""
@@ -787,10 +794,7 @@ class Builder:
         if not offered:
             return self._bank(c, "knowledge")
         offered = self.fit(offered[:1], offered[1:])
-        refusals = PH.REFUSE[c.lang]
-        if self.long_list(c):  # too many tools to list: a refusal that names one of them
-            offered = self.pad(c, offered, banned | {t.name for t in self.by_domain.get(target.domain, [])})
-            refusals = [a for a in refusals if "{caps}" not in a]
+        offered, refusals = self.refusal_offer(c, offered, banned | {t.name for t in self.by_domain.get(target.domain, [])})
         c.rng.shuffle(offered)
         answer = c.rng.choice(refusals).format(req=self.cap(c, target), caps=self._caps(c, offered),
                                                cap1=self.cap(c, offered[0]))
@@ -879,10 +883,7 @@ class Builder:
     def _unserved(self, c: Ctx) -> tuple[dict, Meta]:
         q, req_cap = c.rng.choice(PH.UNSERVED[c.lang])
         offered = self._random_offer(c, c.rng.randint(1, 5), GENERALISTS)
-        refusals = PH.REFUSE[c.lang]
-        if self.long_list(c):  # too many tools to list: a refusal that names one of them
-            offered = self.pad(c, offered, GENERALISTS)
-            refusals = [a for a in refusals if "{caps}" not in a]
+        offered, refusals = self.refusal_offer(c, offered, GENERALISTS)
         answer = c.rng.choice(refusals).format(req=req_cap, caps=self._caps(c, offered), cap1=self.cap(c, offered[0]))
         msgs = self._prelude(c) + [{"role": "user", "content": q}, {"role": "assistant", "content": answer}]
         return self.row(c, offered, msgs), Meta("no_call", c.lang, "none", "unserved")

@@ -1,0 +1,53 @@
+#!/usr/bin/env python
+"""Where a tuned adapter puts the call token: P(call) at the first position of the four seed prompts
+under different tool lists, and, on validation conversations, how often plain greedy and the
+user-turn threshold get the first token right after a tool result. The README and docs quote it.
+
+    python scripts/call_probabilities.py demo-out/adapter [--valid demo-out/data/valid.jsonl] [--model qwen2.5-0.5b]
+"""
+import argparse
+import json
+
+import torch
+
+from fctune.calibrate import call_probability, resolve_threshold, scored_turns
+from fctune.config import ModelConfig
+from fctune.data.io import load_conversations
+from fctune.data.seed import SMOKE_PROMPTS, original_tools
+from fctune.models import load_runtime
+
+
+def tool_lists() -> dict[str, list[dict]]:
+    """All eleven seed tools (the smoke test's list), and web_search with and without one other, in
+    the seed list's order."""
+    tools = original_tools()
+
+    def only(*names: str) -> list[dict]:
+        return [t for t in tools if t["function"]["name"] in names]
+
+    return {"all 11": tools, "get_current_time + web_search": only("get_current_time", "web_search"),
+            "web_search": only("web_search")}
+
+
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("adapter")
+parser.add_argument("--valid", help="validation conversations (JSONL) for the after-tool figures")
+parser.add_argument("--model", default="qwen2.5-0.5b")
+args = parser.parse_args()
+model, fmt = load_runtime(ModelConfig(name_or_path=args.model, adapter=args.adapter))
+model.eval()
+with torch.inference_mode():
+    for prompt in SMOKE_PROMPTS:
+        for name, tools in tool_lists().items():
+            ids = fmt.prompt_ids([{"role": "user", "content": prompt}], tools)
+            logits = model(input_ids=torch.tensor([ids], device=next(model.parameters()).device)).logits[0, -1]
+            print(json.dumps({"prompt": prompt, "tools": name, "prompt_tokens": len(ids),
+                              "p_call": round(call_probability(logits, fmt.call_start_id), 3),
+                              "greedy_first_token": fmt.tokenizer.decode([int(logits.argmax())])}, ensure_ascii=False))
+if args.valid:
+    threshold = resolve_threshold(None, args.adapter)
+    after = [t for t in scored_turns(model, fmt, load_conversations(args.valid), 10 ** 9) if t.after_tool]
+    print(json.dumps({"after_tool_turns": len(after), "needing_a_call": sum(t.call for t in after),
+                      "greedy_right": round(sum(t.greedy_call == t.call for t in after) / len(after), 4),
+                      "user_threshold": round(threshold, 4),
+                      "user_threshold_right": round(sum((t.p_call >= threshold) == t.call for t in after) / len(after), 4)}))
