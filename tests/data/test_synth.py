@@ -508,6 +508,39 @@ def test_user_tools_get_data(tmp_path):
                 assert "@" in a["contact_email"]
 
 
+def test_user_tool_values_fit_what_each_parameter_describes():
+    """The seed's own tools as a user's tools: values read from names and (Chinese) descriptions, not
+    filler words: an address for a "to" described as 收件人邮箱地址, an arithmetic expression, a
+    directory for a working directory, pixel sizes for width/height (the "id" inside "width" once drew
+    five-digit ids), degrees, a database name, a column, a timezone, image files for an image path."""
+    import datetime
+    import random
+
+    from fctune.data.seed import original_tools
+    from fctune.data.synth.usertools import GENERIC_EN, GENERIC_ZH
+
+    tools = {t.name: {p.name: p for p in t.params} for t in user_tools(original_tools())}
+    pools = Pools(0)
+
+    def values(tool: str, param: str) -> list:
+        return [tools[tool][param].sampler(Ctx(random.Random(i), lang, datetime.date(2026, 5, 1), pools))[1]
+                for i in range(30) for lang in ("zh", "en")]
+
+    assert all(re.fullmatch(r"[^@\s]+@[^@\s]+\.[a-z]+", v) for v in values("send_email", "to"))
+    assert all(re.fullmatch(r"[\d\s+\-*/().a-z]+", v) and re.search(r"\d", v) for v in values("calculate", "expression"))
+    dirs = values("execute_command", "working_directory")
+    assert all(not re.search(r"\.\w{2,4}$", v) for v in dirs) and len(set(dirs)) > 3
+    assert all(100 <= v <= 1920 for v in values("image_processing", "width") + values("image_processing", "height"))
+    assert all(0 < v < 360 for v in values("image_processing", "angle"))
+    assert all(re.search(r"\.(png|jpe?g|webp|gif|bmp|heic)$", v, re.I) for v in values("image_processing", "image_path"))
+    assert all("/" in v for v in values("get_current_time", "timezone"))
+    generic = set(GENERIC_ZH) | set(GENERIC_EN)
+    for tool, param in (("database_query", "database"), ("analyze_data", "column"), ("get_current_time", "timezone")):
+        assert not generic & set(values(tool, param)), (tool, param)
+    # a file path stays a file when its description says 文件或目录
+    assert all(re.search(r"\.\w{2,4}$", v) for v in values("file_operation", "path"))
+
+
 def test_user_tool_file_errors(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")

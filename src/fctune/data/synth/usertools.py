@@ -106,7 +106,12 @@ def string_sampler(name: str, schema: dict):
         return V.s_datetime
     if fmt == "time" or n == "time" or n.endswith("_time"):
         return V.s_time
-    if fmt == "email" or _has(n, "email", "mail"):
+    if _has(n, "timezone", "time_zone") or n in ("tz", "zone") or "时区" in desc:
+        from fctune.data.synth.tools_a import TIMEZONES
+
+        return V.s_choice(TIMEZONES)
+    # an address named only by its description: "to" described as 收件人邮箱地址 / recipient email address
+    if fmt == "email" or _has(n, "email", "mail") or _has(desc, "邮箱", "email address", "e-mail address"):
         return V.s_email
     if fmt in ("uri", "url") or _has(n, "url", "link", "website", "homepage"):
         return V.s_url
@@ -132,10 +137,21 @@ def string_sampler(name: str, schema: dict):
         return V.s_choice([s for _, _, s in V.COMPANIES_LISTED])
     if _has(n, "sql"):
         return V.s_choice(V.SQL_QUERIES)
+    if _has(n, "expression", "formula", "equation", "expr") or _has(desc, "表达式", "算式", "expression"):
+        return V.s_choice(V.EXPRESSIONS)
     if _has(n, "command", "cmd"):
         return V.s_choice(V.COMMANDS)
+    if n in ("database", "db", "db_name", "database_name") or _has(desc, "数据库名", "database name"):
+        return V.s_choice(V.DB_NAMES)
+    if _has(n, "column", "col_name") or "列名" in desc:
+        return V.s_choice(V.CSV_COLUMNS)
+    # a directory, not a file: working_directory / folder, or a path described as a 目录 only
+    if (_has(n, "directory", "folder", "cwd") or n == "dir" or n.endswith("_dir")
+            or (_has(desc, "目录", "directory") and not _has(desc, "文件", "file"))):
+        return V.s_dir
     if _has(n, "path", "file", "dir", "folder"):
-        return V.s_path("csv" if "csv" in desc else "img" if "image" in desc else "doc")
+        image = _has(n, "image", "img", "photo", "picture") or _has(desc, "image", "图片", "照片", "photo", "picture")
+        return V.s_path("csv" if "csv" in desc else "img" if image else "doc")
     if _has(n, "username", "login", "handle"):
         return lambda c: (lambda v: (v, v))(c.rng.choice(c.pools.usernames))
     if n.endswith("id") or n.endswith("_id") or n in ("id", "uuid", "code", "sku"):
@@ -175,13 +191,19 @@ def _bounds(schema: dict, lo: float, hi: float) -> tuple[float, float]:
 def int_sampler(name: str, schema: dict):
     n = name.lower()
     lo, hi = 1, 100
-    for words, rng in ((("year",), (2020, 2027)), (("age",), (18, 80)), (("page",), (1, 10)), (("day",), (1, 14)),
-                       (("minute",), (5, 120)), (("hour",), (1, 12)), (("port",), (1024, 9999)),
-                       (("percent", "level", "volume", "brightness"), (0, 100)),
-                       (("count", "limit", "num", "size", "quantity", "top", "max", "k"), (1, 20)), (("id",), (1000, 99999))):
-        if any(w in n for w in words):
-            lo, hi = rng
-            break
+    desc = (schema.get("description") or "").lower()
+    if _has(n, "width", "height") or _has(desc, "像素", "pixel"):
+        lo, hi = 100, 1920  # image sizes in pixels (before the "id" in "width" and "height" matches)
+    elif _has(n, "angle", "degree", "rotation"):
+        lo, hi = 15, 345
+    else:
+        for words, rng in ((("year",), (2020, 2027)), (("age",), (18, 80)), (("page",), (1, 10)), (("day",), (1, 14)),
+                           (("minute",), (5, 120)), (("hour",), (1, 12)), (("port",), (1024, 9999)),
+                           (("percent", "level", "volume", "brightness"), (0, 100)),
+                           (("count", "limit", "num", "size", "quantity", "top", "max"), (1, 20)), (("id",), (1000, 99999))):
+            if any(w in n for w in words) or (n == "k" and words[0] == "count"):
+                lo, hi = rng
+                break
     lo, hi = _bounds(schema, lo, hi)
     return V.s_int(int(lo), int(max(lo, hi)))
 
@@ -189,7 +211,8 @@ def int_sampler(name: str, schema: dict):
 def number_sampler(name: str, schema: dict):
     n = name.lower()
     lo, hi, digits = 1.0, 1000.0, 1
-    for words, rng in ((("price", "amount", "cost", "salary", "budget", "total"), (10, 5000, 2)),
+    for words, rng in ((("angle", "degree", "rotation"), (15, 345, 0)),
+                       (("price", "amount", "cost", "salary", "budget", "total"), (10, 5000, 2)),
                        (("temp",), (-10, 40, 1)), (("lat",), (-60, 70, 4)), (("lon", "lng"), (-170, 170, 4)),
                        (("rate", "ratio", "probability", "weight_factor"), (0.05, 0.95, 2)),
                        (("weight",), (1, 120, 1)), (("height",), (1, 250, 1)), (("percent",), (0, 100, 1))):
