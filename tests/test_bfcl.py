@@ -216,3 +216,31 @@ def test_java_and_javascript_values_are_read_by_bfcls_converters(fmt, lang, prop
     # the gold answer rendered as source text (what the prompt asks for) scores right
     gold = gold_calls(item)[0].arguments
     assert all(isinstance(v, str) for v in gold.values()) and scored(gold).correct, gold
+
+
+def test_the_recipe_states_each_gap_to_the_goals_from_the_leaderboard():
+    """scripts/bfcl_recipe.py's RESULTS.md lines: each aggregate against 66 / 55 / 81, met or how far
+    short, a missing category named, and tuned minus base on non-live AST."""
+    import importlib.util
+    from pathlib import Path
+
+    from fctune.bfcl import leaderboard
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "bfcl_recipe.py"
+    spec = importlib.util.spec_from_file_location("bfcl_recipe", path)
+    recipe = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(recipe)
+    cats = ("simple_python", "simple_java", "simple_javascript", "multiple", "parallel", "parallel_multiple",
+            "live_simple", "live_multiple", "live_parallel", "live_parallel_multiple", "irrelevance")
+
+    def board(acc: float, drop: tuple[str, ...] = ()) -> dict:
+        return leaderboard({c: {"n": 100, "accuracy": acc} for c in cats if c not in drop})
+
+    report = {"runs": {"base": {"leaderboard": board(0.1)}, "tuned": {"leaderboard": board(0.7, ("live_irrelevance",))}}}
+    lines = recipe.gaps(report)
+    assert lines[0].startswith("- non live ast: 70.00 % [95 %") and lines[0].endswith("goal 66 %: met")
+    assert lines[1].startswith("- live ast: 70.00 %") and lines[1].endswith("met")
+    assert lines[2] == "- irrelevance: not measured (missing live_irrelevance)"
+    assert lines[3] == "- non-live AST, tuned minus base under the same parser: +60.00 points (goal +40)"
+    report["runs"]["tuned"]["leaderboard"] = board(0.5)
+    assert recipe.gaps(report)[0].endswith("goal 66 %: 16.00 points short")
