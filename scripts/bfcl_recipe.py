@@ -16,29 +16,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-TIMINGS: dict[str, float] = {}
-GOALS = {"non_live_ast": 66.0, "live_ast": 55.0, "irrelevance": 81.0}
-"""Hammer2.1-0.5b's published BFCL v4 row, rounded up (fctune.bfcl.PUBLISHED): the bar."""
+from stages import ROOT, TIMINGS, fctune, lines, write_lines
 
+from fctune.bfcl import PUBLISHED
 
-def fctune(stage: str, *args: str) -> None:
-    cmd = [sys.executable, "-m", "fctune", *args]
-    print(f"\n$ fctune {' '.join(args)}", flush=True)
-    start = time.monotonic()
-    if subprocess.run(cmd, cwd=ROOT).returncode != 0:
-        sys.exit(f"bfcl_recipe: `fctune {' '.join(args)}` failed")
-    TIMINGS[stage] = round(time.monotonic() - start, 1)
-
-
-def lines(path: Path) -> list[str]:
-    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+GOALS = {name: float(math.ceil(score)) for name, score in PUBLISHED["Hammer2.1-0.5b"].items()}
+"""Hammer2.1-0.5b's published BFCL v4 row rounded up (66 / 55 / 81): the bar."""
 
 
 def build_data(args: argparse.Namespace, data: Path) -> None:
@@ -58,8 +47,8 @@ def build_data(args: argparse.Namespace, data: Path) -> None:
         train += lines(data / lang / "train.jsonl")
         valid += lines(data / lang / "valid.jsonl")[:args.valid_rows]
     random.Random(0).shuffle(train)
-    (data / "train.jsonl").write_text("".join(r + "\n" for r in train), encoding="utf-8")
-    (data / "valid.jsonl").write_text("".join(r + "\n" for r in valid), encoding="utf-8")
+    write_lines(data / "train.jsonl", train)
+    write_lines(data / "valid.jsonl", valid)
     fctune("validate", "data", "validate", str(data / "train.jsonl"))
 
 
@@ -82,7 +71,8 @@ def gaps(report: dict) -> list[str]:
     return out
 
 
-def write_results(args: argparse.Namespace, out: Path, command: str) -> Path:
+def write_results(args: argparse.Namespace, out: Path, command: str) -> str:
+    """``out/RESULTS.md`` from the reports the stages wrote; returns its text."""
     from fctune.report import before_after_table
 
     bfcl = json.loads((out / "eval-bfcl" / "report.json").read_text(encoding="utf-8"))
@@ -106,9 +96,9 @@ def write_results(args: argparse.Namespace, out: Path, command: str) -> Path:
         text += ["## Training", "", f"Configuration `{args.config}`; {summary.get('steps', '?')} steps, "
                  f"final loss {summary.get('final_loss', float('nan')):.4f}, {summary.get('train_time_s', 0) / 60:.1f} min "
                  f"of training at {summary.get('tokens_per_s', '?')} tokens/s on {summary.get('device', '?')}.", ""]
-    path = out / "RESULTS.md"
-    path.write_text("\n".join(text).rstrip() + "\n", encoding="utf-8")
-    return path
+    results = "\n".join(text).rstrip() + "\n"
+    (out / "RESULTS.md").write_text(results, encoding="utf-8")
+    return results
 
 
 def main() -> None:
@@ -141,7 +131,6 @@ def main() -> None:
         overrides = ["train.max_steps=2", "train.save_steps=0", "train.smoke_test=false", *overrides]
     out = ROOT / args.out
     data, adapter = out / "data", out / "adapter"
-    start = time.monotonic()
     if args.redo or not (data / "train.jsonl").is_file():
         build_data(args, data)
     if args.redo or not (adapter / "summary.json").is_file():
@@ -157,14 +146,16 @@ def main() -> None:
     if args.redo or not (out / "eval-bfcl" / "report.json").is_file():
         fctune("eval-bfcl", "eval", *common, "--bfcl", args.bfcl, "--split", "test", "--sample", str(args.sample),
                "--out", str(out / "eval-bfcl"))
-    TIMINGS["total"] = round(time.monotonic() - start, 1)
+    # stages kept from an earlier run keep their times; the total is theirs and this run's together
     previous = json.loads((out / "timings.json").read_text(encoding="utf-8")) if (out / "timings.json").is_file() else {}
-    (out / "timings.json").write_text(json.dumps({**previous, **TIMINGS}, indent=2) + "\n", encoding="utf-8")
+    stages = {k: v for k, v in {**previous, **TIMINGS}.items() if k != "total"}
+    stages["total"] = round(sum(stages.values()), 1)
+    (out / "timings.json").write_text(json.dumps(stages, indent=2) + "\n", encoding="utf-8")
     command = "python scripts/bfcl_recipe.py " + " ".join(sys.argv[1:])
     results = write_results(args, out, command.strip())
     if args.docs:
-        (ROOT / "docs" / "RESULTS.md").write_text(results.read_text(encoding="utf-8"), encoding="utf-8")
-    print(results.read_text(encoding="utf-8"))
+        (ROOT / "docs" / "RESULTS.md").write_text(results, encoding="utf-8")
+    print(results)
 
 
 if __name__ == "__main__":

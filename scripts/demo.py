@@ -18,32 +18,9 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-TIMINGS: dict[str, float] = {}
-
-
-def fctune(stage: str, *args: str) -> None:
-    cmd = [sys.executable, "-m", "fctune", *args]
-    print(f"\n$ fctune {' '.join(args)}", flush=True)
-    start = time.monotonic()
-    proc = subprocess.run(cmd, cwd=ROOT)
-    if proc.returncode != 0:
-        sys.exit(f"demo: `fctune {' '.join(args)}` failed with exit code {proc.returncode}")
-    TIMINGS[stage] = round(time.monotonic() - start, 1)
-    print(f"  ({TIMINGS[stage]:.0f} s)", flush=True)
-
-
-def lines(path: Path) -> list[str]:
-    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def write_lines(path: Path, rows: list[str]) -> None:
-    path.write_text("".join(r + "\n" for r in rows), encoding="utf-8")
+from stages import ROOT, TIMINGS, fctune, lines, write_lines
 
 
 def main() -> None:

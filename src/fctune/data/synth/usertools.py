@@ -8,6 +8,7 @@ import re
 
 from fctune.data.synth import values as V
 from fctune.data.synth.catalog import Param, Tool
+from fctune.data.synth.tools_a import TIMEZONES
 from fctune.data.synth.values import Ctx
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -107,8 +108,6 @@ def string_sampler(name: str, schema: dict):
     if fmt == "time" or n == "time" or n.endswith("_time"):
         return V.s_time
     if _has(n, "timezone", "time_zone") or n in ("tz", "zone") or "时区" in desc:
-        from fctune.data.synth.tools_a import TIMEZONES
-
         return V.s_choice(TIMEZONES)
     # an address named only by its description: "to" described as 收件人邮箱地址 / recipient email address
     if fmt == "email" or _has(n, "email", "mail") or _has(desc, "邮箱", "email address", "e-mail address"):
@@ -196,12 +195,14 @@ def int_sampler(name: str, schema: dict):
         lo, hi = 100, 1920  # image sizes in pixels (before the "id" in "width" and "height" matches)
     elif _has(n, "angle", "degree", "rotation"):
         lo, hi = 15, 345
+    elif n == "k":  # top-k; as a substring "k" matched any name holding the letter
+        lo, hi = 1, 20
     else:
         for words, rng in ((("year",), (2020, 2027)), (("age",), (18, 80)), (("page",), (1, 10)), (("day",), (1, 14)),
                            (("minute",), (5, 120)), (("hour",), (1, 12)), (("port",), (1024, 9999)),
                            (("percent", "level", "volume", "brightness"), (0, 100)),
                            (("count", "limit", "num", "size", "quantity", "top", "max"), (1, 20)), (("id",), (1000, 99999))):
-            if any(w in n for w in words) or (n == "k" and words[0] == "count"):
+            if any(w in n for w in words):
                 lo, hi = rng
                 break
     lo, hi = _bounds(schema, lo, hi)
