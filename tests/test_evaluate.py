@@ -297,6 +297,17 @@ def test_the_saved_after_tool_rule_applies_after_tool_results_only(tmp_path, too
     for key in ("1:1", "2:1", "3:1"):  # answers to a user: the user-turn threshold, the same in both
         assert calibrated["preds"][key]["raw"] == explicit["preds"][key]["raw"]
     assert "after a tool result, at least 1e-30" in (tmp_path / "calibrated" / "report.md").read_text(encoding="utf-8")
+    # plain greedy beside the decision: the answers it changed generated again without it, and scored
+    changed = [p for p in calibrated["preds"].values() if p["decision"]]
+    assert changed and all(p["greedy"]["raw"] == explicit["preds"][p["id"]]["raw"] for p in changed)
+    assert not any("greedy" in p for p in calibrated["preds"].values() if not p["decision"])
+    greedy = calibrated["greedy"]["base"]
+    assert greedy["regenerated"] == len(changed) and "greedy" not in explicit
+    assert greedy["overall"] == explicit["runs"]["base"]["overall"]  # here plain greedy is the explicit run
+    assert greedy["overall"]["correct"] == sum(p["greedy"]["correct"] if p["decision"] else p["correct"]
+                                               for p in calibrated["preds"].values())
+    md = (tmp_path / "calibrated" / "report.md").read_text(encoding="utf-8")
+    assert "Plain greedy beside the call decision" in md and "| base, call decision | base, plain greedy |" in md
 
 
 def _cfg(model: Path, replies: str):

@@ -306,6 +306,31 @@ def test_overlong_samples_are_skipped_and_listed(tiny):
     assert all(s["turn"] == 1 and 1 <= s["line"] <= 15 for s in skipped)
 
 
+def test_tool_list_transforms_are_applied_to_the_training_rows_and_reported(tiny, tmp_path):
+    """``data.mask_names`` and ``data.source_languages`` rewrite the rows that are trained (names
+    masked; Java / JavaScript tools with string parameters), say how many, and are off at 0."""
+    from fctune.data.schema import write_jsonl
+    from fctune.data.seed import seed_conversations
+    from fctune.formats import ChatFormat
+    from fctune.train import setup_data
+
+    write_jsonl(tmp_path / "train.jsonl", seed_conversations())
+    fmt = ChatFormat(tiny[1])
+    said: list[str] = []
+    cfg = _cfg(tmp_path / "out", f"data.train_file={tmp_path / 'train.jsonl'}",
+               "data.valid_file=", "data.mask_names=0.5", "data.source_languages=1.0")
+    data = setup_data(cfg, fmt, said.append)
+    names = [t["function"]["name"] for _, c in data.convs for t in c["tools"]]
+    masked = sum(n.startswith("fn_") for n in names)
+    assert 0 < masked < len(names)
+    assert all("syntax." in t["function"]["description"] for _, c in data.convs for t in c["tools"])
+    assert any(f"{len(data.convs)} conversation(s) with tools written as Java / JavaScript" in line for line in said)
+    assert any("with masked names" in line and not line.startswith("0 ") for line in said)
+    plain = setup_data(_cfg(tmp_path / "out", f"data.train_file={tmp_path / 'train.jsonl'}", "data.valid_file="),
+                       fmt, said.append)
+    assert [c for _, c in plain.convs] == seed_conversations()
+
+
 # ----------------------------------------------------------------------------------- real runs
 
 

@@ -70,6 +70,11 @@ class DataConfig:
     """Share of the training conversations that offer tools whose function and parameter names are
     replaced by random strings (descriptions kept; calls renamed with them; fctune.data.augment.mask_names):
     teaches the model to choose by description, not by a name it memorised. 0: none."""
+    source_languages: float = 0.0
+    """Share of the training conversations that offer tools whose tools are written as Java or
+    JavaScript functions the way BFCL shows them (every parameter a string of source text, the
+    language named; calls rewritten as source text; fctune.data.augment.as_source_language): BFCL's
+    simple_java and simple_javascript categories ask for this. 0: none."""
 
 
 @dataclass
@@ -405,6 +410,7 @@ def validate(cfg: Config) -> None:
         (cfg.data.max_length > 0, "data.max_length must be > 0"),
         (cfg.data.tool_variants >= 0, "data.tool_variants must be >= 0"),
         (0.0 <= cfg.data.mask_names <= 1.0, "data.mask_names must be within [0, 1]"),
+        (0.0 <= cfg.data.source_languages <= 1.0, "data.source_languages must be within [0, 1]"),
         (cfg.data.max_distractors >= 0, "data.max_distractors must be >= 0"),
         (cfg.train.num_epochs > 0 or cfg.train.max_steps > 0, "train.num_epochs or train.max_steps must be > 0"),
         (cfg.train.per_device_batch_size > 0, "train.per_device_batch_size must be > 0"),

@@ -157,6 +157,16 @@ def score_outputs(items: Sequence, raws: Sequence[str], label: str, finish: Sequ
     return rows
 
 
+def _replaced(rows: list[dict], at: Sequence[int], new: Sequence[dict]) -> list[dict]:
+    """``rows`` with ``rows[at[j]]`` replaced by ``new[j]``: a run's predictions with the answers the
+    call decision changed put back to plain greedy (the others are greedy already: the decision
+    only ever changes the first token)."""
+    out = list(rows)
+    for k, row in zip(at, new):
+        out[k] = row
+    return out
+
+
 def _categories(items: Sequence) -> list[str]:
     out: list[str] = []
     for item in items:
@@ -180,7 +190,9 @@ def run_eval(cfg: Config | None = None, data: str | None = None, bfcl: str | Seq
     ``compare=True`` (needs an adapter) runs the base model (adapter disabled) and the tuned one in
     one go; ``responses`` scores texts from a JSONL file instead of generating (no model; an empty
     ``cfg.model.name_or_path`` leaves the report without a model name). How often the call decision
-    changed the greedy answer is in each run's ``generation`` stats. The report's ``runs`` maps
+    changed the greedy answer is in each run's ``generation`` stats; the answers it changed are
+    generated again plain greedy, and ``greedy`` maps a run's label to its summary with those answers
+    (plain greedy on every item, at the cost of the changed ones only). The report's ``runs`` maps
     ``base`` / ``tuned`` / ``responses`` to per-run summaries (:func:`fctune.report.summarize_run`);
     with two runs ``delta`` holds tuned minus base accuracy.
     """
@@ -208,6 +220,7 @@ def run_eval(cfg: Config | None = None, data: str | None = None, bfcl: str | Seq
     cats = _categories(items)
     predictions: list[dict] = []
     runs: dict[str, dict] = {}
+    greedy: dict[str, dict] = {}  # plain greedy where the call decision changed answers (same items)
     report: dict[str, Any] = {
         "date": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "model": model, "adapter": adapter, "source": source, "items": len(items), "limit": limit, "sample": ev.sample,
@@ -240,17 +253,20 @@ def run_eval(cfg: Config | None = None, data: str | None = None, bfcl: str | Seq
         prompts = [fmt.prompt_ids(it.messages, it.tools or None) for it in items]
         limits = thresholds_for(call_threshold, [it.messages for it in items], after_tool_threshold)
         variants = (["base", "tuned"] if compare else ["tuned" if adapter else "base"])
-        for label in variants:
-            say(f"{label}: generating {len(items)} answer(s) ({source})")
-            kw = dict(progress=progress, desc=label, call_threshold=limits, stop_replies=stop_replies)
+        def run(label: str, ids: list, thresholds: Any, desc: str) -> Any:
+            kw = dict(progress=progress, desc=desc, call_threshold=thresholds, stop_replies=stop_replies)
             if label == "base" and adapter:
-                with net.disable_adapter():
-                    gens = generate(net, fmt, prompts, ev.max_new_tokens, ev.batch_size, **kw)
                 from fctune.token_rows import fold_token_rows
 
+                with net.disable_adapter():
+                    gens = generate(net, fmt, ids, ev.max_new_tokens, ev.batch_size, **kw)
                 fold_token_rows(net)  # disabling unfolded the trained token rows
-            else:
-                gens = generate(net, fmt, prompts, ev.max_new_tokens, ev.batch_size, **kw)
+                return gens
+            return generate(net, fmt, ids, ev.max_new_tokens, ev.batch_size, **kw)
+
+        for label in variants:
+            say(f"{label}: generating {len(items)} answer(s) ({source})")
+            gens = run(label, prompts, limits, label)
             rows = score_outputs(items, [g.text for g in gens], label, [g.finish_reason for g in gens])
             for row, g in zip(rows, gens):
                 row["call_probability"] = None if g.call_probability is None else round(g.call_probability, 4)
@@ -260,6 +276,18 @@ def run_eval(cfg: Config | None = None, data: str | None = None, bfcl: str | Seq
                                         gens.stats.as_dict(), cats)
             say(f"{label}: {runs[label]['overall']['accuracy']:.1%} overall, "
                 f"{gens.stats.tokens_per_second:.1f} tok/s")
+            changed = [k for k, g in enumerate(gens) if g.decision]
+            if changed:
+                say(f"{label}: {len(changed)} answer(s) the call decision changed, generated again plain greedy")
+                again = run(label, [prompts[k] for k in changed], 0.0, f"{label} greedy")
+                redone = score_outputs([items[k] for k in changed], [g.text for g in again], f"{label}-greedy",
+                                       [g.finish_reason for g in again])
+                for k, row in zip(changed, redone):  # one prediction row per item; its greedy answer beside it
+                    rows[k]["greedy"] = {key: row[key] for key in ("raw", "tool_calls", "correct", "error", "detail")}
+                greedy[label] = summarize_run(f"{label}-greedy", _replaced(rows, changed, redone), model,
+                                              adapter if label == "tuned" else None, None, cats)
+                greedy[label]["regenerated"] = len(changed)
+                greedy[label].pop("call_auc")  # the same P(call) as the run's own
         report["template"] = fmt.template_name
         report["max_new_tokens"] = ev.max_new_tokens
         report["batch_size"] = ev.batch_size
@@ -269,9 +297,11 @@ def run_eval(cfg: Config | None = None, data: str | None = None, bfcl: str | Seq
     if bfcl:
         from fctune.bfcl import leaderboard
 
-        for run in runs.values():
-            run["leaderboard"] = leaderboard(run["categories"])
+        for summary in (*runs.values(), *greedy.values()):
+            summary["leaderboard"] = leaderboard(summary["categories"])
     report["runs"] = runs
+    if greedy:
+        report["greedy"] = greedy
     if len(runs) == 2:
         base, tuned = runs["base"], runs["tuned"]
         delta = {c: round(tuned["categories"][c]["accuracy"] - base["categories"][c]["accuracy"], 4)

@@ -136,6 +136,7 @@ def markdown(report: dict[str, Any]) -> str:
         lines += ["", f"Greedy answers to a user message open with a tool call iff the model gives it at least "
                       f"{report['call_threshold']:g} probability (call decision; {after_text}; "
                       "`--call-threshold 0` is plain greedy everywhere, docs/evaluation.md)."]
+    lines += greedy_lines(report)
     if report.get("replies") == "stop":
         lines += ["", "An answer that opens with text is a reply: its generation stopped at its first token "
                       "(`--replies full` generates every answer to its end, docs/evaluation.md)."]
@@ -169,6 +170,30 @@ def leaderboard_lines(runs: Sequence[dict]) -> list[str]:
     missing = sorted({m for b in boards for n in names for m in b[n]["missing"]})
     if missing:
         lines += ["", f"Not evaluated: {', '.join(missing)}."]
+    return lines
+
+
+def greedy_lines(report: dict[str, Any]) -> list[str]:
+    """Plain greedy beside the call decision (``report["greedy"]``): each run whose answers the
+    decision changed, per category, overall and, for BFCL, the leaderboard's aggregates."""
+    greedy = report.get("greedy") or {}
+    pairs = [(report["runs"][label], g) for label, g in greedy.items() if label in report["runs"]]
+    if not pairs:
+        return []
+    head = [cell for run, _ in pairs for cell in (f"{run['label']}, call decision", f"{run['label']}, plain greedy")]
+    lines = ["", "Plain greedy beside the call decision (the answers the decision changed, "
+             + ", ".join(f"{g['regenerated']} of {run['label']}" for run, g in pairs)
+             + ", generated again without it; every other answer is the same):", "",
+             "| | " + " | ".join(head) + " |", "|---|" + "|".join("---:" for _ in head) + "|"]
+    cats = [c for c in pairs[0][0]["categories"]]
+    for cat in cats:
+        lines.append(f"| {cat} | " + " | ".join(
+            _pct(s["categories"].get(cat, {}).get("accuracy")) for run, g in pairs for s in (run, g)) + " |")
+    lines.append("| **overall** | " + " | ".join(_pct(s["overall"]["accuracy"]) for run, g in pairs for s in (run, g)) + " |")
+    if all("leaderboard" in s for run, g in pairs for s in (run, g)):
+        for name in pairs[0][0]["leaderboard"]:
+            lines.append(f"| {name.replace('_', ' ')} | " + " | ".join(
+                _pct(s["leaderboard"][name]["accuracy"]) for run, g in pairs for s in (run, g)) + " |")
     return lines
 
 

@@ -446,6 +446,11 @@ def setup_threads(cfg: Config, device: str, dist_info: Dist) -> int:
     return threads
 
 
+def _changed(before: list, after: list) -> int:
+    """How many conversations a transform of ``data.*`` rewrote (same order, same line numbers)."""
+    return sum(a is not b for (_, a), (_, b) in zip(before, after))
+
+
 def setup_data(cfg: Config, fmt: Any, say: Callable[[str], None]) -> TrainData:
     """Training (with tool-list variants) and validation samples; samples over ``data.max_length``
     are skipped and reported, never truncated."""
@@ -457,7 +462,16 @@ def setup_data(cfg: Config, fmt: Any, say: Callable[[str], None]) -> TrainData:
     if cfg.data.mask_names:
         from fctune.data.augment import masked
 
+        before = convs
         convs = masked(convs, cfg.data.mask_names, cfg.train.seed)
+        say(f"{_changed(before, convs)} conversation(s) with masked names (data.mask_names)")
+    if cfg.data.source_languages:
+        from fctune.data.augment import source_languages
+
+        before = convs
+        convs = source_languages(convs, cfg.data.source_languages, cfg.train.seed + 1)
+        say(f"{_changed(before, convs)} conversation(s) with tools written as Java / JavaScript functions "
+            "(data.source_languages)")
     share = cfg.train.prefix_sharing
     samples, skipped = render_samples(fmt, convs, cfg.data.max_length, source, share)
     data = TrainData(convs, source, samples, skipped)

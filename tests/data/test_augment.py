@@ -119,3 +119,55 @@ def test_masking_renames_consistently_and_keeps_what_the_conversation_means(tmp_
     share = sum(_names(a) != _names(b) for (_, a), (_, b) in zip(once, numbered) if b.get("tools")) / len(rows)
     assert 0.3 < share < 0.7
     assert masked(numbered, 0.0, seed=7) == numbered
+
+
+def test_source_language_rows_are_read_back_by_bfcl_to_the_same_calls():
+    """Java / JavaScript rows: tools shown as bfcl-eval shows them (every parameter a string whose
+    description names its type, the language noted), and every call, read back by bfcl-eval's own
+    type converters against the language's types, equal to the conversation's original call."""
+    import random
+
+    from fctune.data.augment import as_source_language, source_languages
+    from fctune.data.synth import generate
+    from fctune.data.validate import check_row
+    from fctune.formats import ToolCall
+    from fctune.scoring import check_call
+
+    rows = seed_conversations() + generate(150, seed=4, langs=["zh", "en"], heldout=0,
+                                           mix={"single": 0.5, "parallel": 0.3, "multi_step": 0.2}).splits["train"]
+    rng = random.Random(0)
+    checked, kinds, skipped = 0, set(), 0
+    for lang, note in (("java", "Java 8 SDK syntax."), ("javascript", "JavaScript syntax.")):
+        for conv in rows:
+            got = as_source_language(conv, lang, rng)
+            if got is None:
+                skipped += 1
+                continue
+            out, typed = got
+            assert out["messages"][0] == conv["messages"][0] and len(out["messages"]) == len(conv["messages"])
+            assert check_row(out)[1] == []
+            for tool in out["tools"]:
+                fn = tool["function"]
+                assert fn["description"].endswith(note)
+                for value in fn["parameters"]["properties"].values():
+                    assert value["type"] == "string" and "string representation" in value["description"]
+            before = [c["function"] for m in conv["messages"] for c in m.get("tool_calls") or []]
+            after = [c["function"] for m in out["messages"] for c in m.get("tool_calls") or []]
+            assert [c["name"] for c in before] == [c["name"] for c in after]
+            for old, new in zip(before, after):
+                assert all(isinstance(v, str) for v in new["arguments"].values())
+                answer = {k: [v] for k, v in old["arguments"].items()}
+                score = check_call(ToolCall(new["name"], new["arguments"]), old["name"], answer,
+                                   typed[old["name"]], "bfcl", lang)
+                assert score.correct, (lang, old, new, score)
+                kinds |= {typed[old["name"]]["properties"][k]["type"] for k in old["arguments"]}
+                checked += 1
+    assert checked > 300 and skipped < len(rows)  # most rows can be written so
+    assert {"ArrayList", "integer", "boolean", "String", "any", "float", "array", "Boolean"} <= kinds
+    # a share of the rows, drawn with the seed, in place; the rest untouched
+    numbered = list(enumerate(rows, 1))
+    once = source_languages(numbered, 0.5, seed=3)
+    assert once == source_languages(numbered, 0.5, seed=3) and len(once) == len(numbered)
+    changed = sum(a != b for (_, a), (_, b) in zip(once, numbered))
+    assert 0.25 * len(rows) < changed < 0.6 * len(rows)
+    assert source_languages(numbered, 0.0, seed=3) == numbered

@@ -152,3 +152,93 @@ def masked(numbered: Sequence[tuple[int, dict]], share: float, seed: int) -> lis
             conv = mask_names(conv, rng)[0]
         out.append((line, conv))
     return out
+
+
+SOURCE_TYPES = {
+    "java": {"string": ("String", "any"), "integer": ("integer", "long"), "number": ("double", "float"),
+             "boolean": ("boolean",), "array": ("ArrayList", "Array"), "object": ("HashMap",)},
+    "javascript": {"string": ("String", "any"), "integer": ("integer",), "number": ("float",),
+                   "boolean": ("Boolean",), "array": ("array",), "object": ("dict",)},
+}
+"""JSON-schema types as the Java and JavaScript types BFCL's functions use (bfcl-eval's
+``JAVA_TYPE_CONVERSION`` / ``JS_TYPE_CONVERSION``); where there are several, one is drawn."""
+
+_SCALARS = ("string", "integer", "number", "boolean")
+
+
+def _source_param(pschema: dict, lang: str, rng: random.Random) -> dict | None:
+    """A parameter schema retyped for ``lang`` (before :func:`fctune.bfcl.prompt_function` turns it
+    into a string), or ``None`` where the value could not be written as source text that BFCL's
+    converters read back: nested arrays or objects, arrays of objects, Java maps of maps."""
+    kind = pschema.get("type")
+    if kind not in SOURCE_TYPES[lang]:
+        return None
+    out = {k: v for k, v in pschema.items() if k in ("description", "enum")}
+    out["type"] = rng.choice(SOURCE_TYPES[lang][kind])
+    if kind == "array":
+        items = pschema.get("items") if isinstance(pschema.get("items"), dict) else {}
+        if items.get("type") not in _SCALARS:
+            return None
+        out["items"] = {"type": SOURCE_TYPES[lang][items["type"]][0]}
+    if kind == "object":
+        props = pschema.get("properties") if isinstance(pschema.get("properties"), dict) else {}
+        if any(not isinstance(v, dict) or v.get("type") not in _SCALARS for v in props.values()):
+            return None
+        if lang == "javascript" and props:
+            out["properties"] = copy.deepcopy(props)
+    return out
+
+
+def as_source_language(conv: dict, lang: str, rng: random.Random) -> tuple[dict, dict[str, dict]] | None:
+    """A copy of ``conv`` whose tools are written the way BFCL shows Java or JavaScript functions
+    (``lang``), and each function's parameters in the language's types (``{name: schema}``, what
+    BFCL scores against), or ``None`` where one of its parameters cannot be written so.
+
+    BFCL's simple_java and simple_javascript items offer functions whose every parameter is a string
+    holding source text (``"new ArrayList<>(Arrays.asList(1, 2))"``, ``"true"``, ``"[60, 30]"``; a
+    variable's name for an ``any``), with a note naming the language: a model tuned only on JSON
+    types answers them with numbers, lists and objects, which BFCL counts as type errors. Here each
+    parameter gets a type of that language, :func:`fctune.bfcl.prompt_function` rewrites the tools as
+    bfcl-eval does, and every call's arguments become source text (:func:`fctune.bfcl.source_text`),
+    so that BFCL's own converters read back exactly the values the conversation had."""
+    from fctune.bfcl import prompt_function, source_text
+
+    out = copy.deepcopy(conv)
+    typed: dict[str, dict] = {}
+    for tool in out.get("tools") or []:
+        fn = tool.get("function", tool)
+        schema = fn.get("parameters") if isinstance(fn.get("parameters"), dict) else {}
+        props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+        retyped = {}
+        for key, pschema in props.items():
+            new = _source_param(pschema, lang, rng) if isinstance(pschema, dict) else None
+            if new is None:
+                return None
+            retyped[key] = new
+        typed[fn.get("name", "")] = {**schema, "type": "dict", "properties": retyped}
+        shown = prompt_function({**fn, "parameters": typed[fn.get("name", "")]}, lang)
+        shown["parameters"]["type"] = "object"
+        fn.clear()
+        fn.update(shown)
+    for m in out.get("messages") or []:
+        for call in m.get("tool_calls") or []:
+            fn = call.get("function", call)
+            props = typed.get(fn.get("name"), {}).get("properties", {})
+            args = fn.get("arguments")
+            if isinstance(args, dict):
+                fn["arguments"] = {k: str(source_text(v, props.get(k, {}), lang)) for k, v in args.items()}
+    return out, typed
+
+
+def source_languages(numbered: Sequence[tuple[int, dict]], share: float, seed: int) -> list[tuple[int, dict]]:
+    """``numbered`` with ``share`` of the conversations that offer tools (drawn with ``seed``) under
+    :func:`as_source_language`, Java or JavaScript alike, in place (same line numbers, same order);
+    a drawn conversation that cannot be written so stays as it is."""
+    assert 0.0 <= share <= 1.0, share
+    rng = random.Random(seed)
+    out = []
+    for line, conv in numbered:
+        if conv.get("tools") and rng.random() < share:
+            conv = (as_source_language(conv, rng.choice(("java", "javascript")), rng) or (conv,))[0]
+        out.append((line, conv))
+    return out
