@@ -157,16 +157,6 @@ def score_outputs(items: Sequence, raws: Sequence[str], label: str, finish: Sequ
     return rows
 
 
-def _replaced(rows: list[dict], at: Sequence[int], new: Sequence[dict]) -> list[dict]:
-    """``rows`` with ``rows[at[j]]`` replaced by ``new[j]``: a run's predictions with the answers the
-    call decision changed put back to plain greedy (the others are greedy already: the decision
-    only ever changes the first token)."""
-    out = list(rows)
-    for k, row in zip(at, new):
-        out[k] = row
-    return out
-
-
 def _categories(items: Sequence) -> list[str]:
     out: list[str] = []
     for item in items:
@@ -253,6 +243,7 @@ def run_eval(cfg: Config | None = None, data: str | None = None, bfcl: str | Seq
         prompts = [fmt.prompt_ids(it.messages, it.tools or None) for it in items]
         limits = thresholds_for(call_threshold, [it.messages for it in items], after_tool_threshold)
         variants = (["base", "tuned"] if compare else ["tuned" if adapter else "base"])
+
         def run(label: str, ids: list, thresholds: Any, desc: str) -> Any:
             kw = dict(progress=progress, desc=desc, call_threshold=thresholds, stop_replies=stop_replies)
             if label == "base" and adapter:
@@ -282,9 +273,13 @@ def run_eval(cfg: Config | None = None, data: str | None = None, bfcl: str | Seq
                 again = run(label, [prompts[k] for k in changed], 0.0, f"{label} greedy")
                 redone = score_outputs([items[k] for k in changed], [g.text for g in again], f"{label}-greedy",
                                        [g.finish_reason for g in again])
-                for k, row in zip(changed, redone):  # one prediction row per item; its greedy answer beside it
+                # one prediction row per item, its greedy answer beside it; the run scored plain greedy
+                # (every other answer is greedy already: the decision only ever changes the first token)
+                greedy_rows = list(rows)
+                for k, row in zip(changed, redone):
                     rows[k]["greedy"] = {key: row[key] for key in ("raw", "tool_calls", "correct", "error", "detail")}
-                greedy[label] = summarize_run(f"{label}-greedy", _replaced(rows, changed, redone), model,
+                    greedy_rows[k] = row
+                greedy[label] = summarize_run(f"{label}-greedy", greedy_rows, model,
                                               adapter if label == "tuned" else None, None, cats)
                 greedy[label]["regenerated"] = len(changed)
                 greedy[label].pop("call_auc")  # the same P(call) as the run's own

@@ -185,15 +185,16 @@ def greedy_lines(report: dict[str, Any]) -> list[str]:
              + ", ".join(f"{g['regenerated']} of {run['label']}" for run, g in pairs)
              + ", generated again without it; every other answer is the same):", "",
              "| | " + " | ".join(head) + " |", "|---|" + "|".join("---:" for _ in head) + "|"]
-    cats = [c for c in pairs[0][0]["categories"]]
-    for cat in cats:
-        lines.append(f"| {cat} | " + " | ".join(
-            _pct(s["categories"].get(cat, {}).get("accuracy")) for run, g in pairs for s in (run, g)) + " |")
-    lines.append("| **overall** | " + " | ".join(_pct(s["overall"]["accuracy"]) for run, g in pairs for s in (run, g)) + " |")
+
+    def row(name: str, get: Any) -> str:
+        return f"| {name} | " + " | ".join(_pct(get(s)) for run, g in pairs for s in (run, g)) + " |"
+
+    for cat in pairs[0][0]["categories"]:
+        lines.append(row(cat, lambda s, c=cat: s["categories"].get(c, {}).get("accuracy")))
+    lines.append(row("**overall**", lambda s: s["overall"]["accuracy"]))
     if all("leaderboard" in s for run, g in pairs for s in (run, g)):
         for name in pairs[0][0]["leaderboard"]:
-            lines.append(f"| {name.replace('_', ' ')} | " + " | ".join(
-                _pct(s["leaderboard"][name]["accuracy"]) for run, g in pairs for s in (run, g)) + " |")
+            lines.append(row(name.replace("_", " "), lambda s, n=name: s["leaderboard"][n]["accuracy"]))
     return lines
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 import random
-from typing import Sequence
+from typing import Callable, Sequence
 
 
 def _name(tool: dict) -> str:
@@ -144,12 +144,20 @@ def mask_names(conv: dict, rng: random.Random) -> tuple[dict, dict[str, tuple[st
 def masked(numbered: Sequence[tuple[int, dict]], share: float, seed: int) -> list[tuple[int, dict]]:
     """``numbered`` with ``share`` of the conversations that offer tools (drawn with ``seed``) under
     :func:`mask_names`, in place (same line numbers, same order)."""
+    return _rewrite_share(numbered, share, seed, lambda conv, rng: mask_names(conv, rng)[0])
+
+
+def _rewrite_share(numbered: Sequence[tuple[int, dict]], share: float, seed: int,
+                   rewrite: Callable[[dict, random.Random], dict]) -> list[tuple[int, dict]]:
+    """``numbered`` with each conversation that offers tools drawn with probability ``share`` (one
+    ``random.Random(seed)`` for the draws and ``rewrite``) replaced by ``rewrite(conv, rng)``; same
+    line numbers, same order, the others the same objects."""
     assert 0.0 <= share <= 1.0, share
     rng = random.Random(seed)
     out = []
     for line, conv in numbered:
         if conv.get("tools") and rng.random() < share:
-            conv = mask_names(conv, rng)[0]
+            conv = rewrite(conv, rng)
         out.append((line, conv))
     return out
 
@@ -215,8 +223,8 @@ def as_source_language(conv: dict, lang: str, rng: random.Random) -> tuple[dict,
             if new is None:
                 return None
             retyped[key] = new
-        typed[fn.get("name", "")] = {**schema, "type": "dict", "properties": retyped}
-        shown = prompt_function({**fn, "parameters": typed[fn.get("name", "")]}, lang)
+        typed[fn.get("name", "")] = bfcl_schema = {**schema, "type": "dict", "properties": retyped}
+        shown = prompt_function({**fn, "parameters": bfcl_schema}, lang)
         shown["parameters"]["type"] = "object"
         fn.clear()
         fn.update(shown)
@@ -234,11 +242,7 @@ def source_languages(numbered: Sequence[tuple[int, dict]], share: float, seed: i
     """``numbered`` with ``share`` of the conversations that offer tools (drawn with ``seed``) under
     :func:`as_source_language`, Java or JavaScript alike, in place (same line numbers, same order);
     a drawn conversation that cannot be written so stays as it is."""
-    assert 0.0 <= share <= 1.0, share
-    rng = random.Random(seed)
-    out = []
-    for line, conv in numbered:
-        if conv.get("tools") and rng.random() < share:
-            conv = (as_source_language(conv, rng.choice(("java", "javascript")), rng) or (conv,))[0]
-        out.append((line, conv))
-    return out
+    def rewrite(conv: dict, rng: random.Random) -> dict:
+        return (as_source_language(conv, rng.choice(("java", "javascript")), rng) or (conv,))[0]
+
+    return _rewrite_share(numbered, share, seed, rewrite)
