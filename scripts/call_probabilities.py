@@ -1,7 +1,9 @@
 #!/usr/bin/env python
 """Where a tuned adapter puts the call token: P(call) at the first position of the four seed prompts
-under different tool lists, and, on validation conversations, how often plain greedy and the
-user-turn threshold get the first token right after a tool result. The README and docs quote it.
+under different tool lists, and, on validation conversations, the call decision on answers to a user
+(AUC, the best threshold and its balanced accuracy, as calibration fits them, so that adapters
+trained on different data can be compared on one validation file) and how often plain greedy and
+the user-turn threshold get the first token right after a tool result. The README and docs quote it.
 
     python scripts/call_probabilities.py demo-out/adapter [--valid demo-out/data/valid.jsonl] [--model qwen2.5-0.5b]
 """
@@ -10,7 +12,7 @@ import json
 
 import torch
 
-from fctune.calibrate import call_probability, resolve_threshold, scored_turns
+from fctune.calibrate import best_threshold, call_probability, resolve_threshold, scored_turns
 from fctune.config import ModelConfig
 from fctune.data.io import load_conversations
 from fctune.data.seed import SMOKE_PROMPTS, original_tools
@@ -46,7 +48,11 @@ with torch.inference_mode():
                               "greedy_first_token": fmt.tokenizer.decode([int(logits.argmax())])}, ensure_ascii=False))
 if args.valid:
     threshold = resolve_threshold(None, args.adapter)
-    after = [t for t in scored_turns(model, fmt, load_conversations(args.valid), 10 ** 9) if t.after_tool]
+    turns = scored_turns(model, fmt, load_conversations(args.valid), 10 ** 9)
+    user = [t for t in turns if not t.after_tool]
+    print(json.dumps({"user_turns": len(user), **(best_threshold([(t.p_call, t.call) for t in user]) or {}),
+                      "greedy_right": round(sum(t.greedy_call == t.call for t in user) / max(len(user), 1), 4)}))
+    after = [t for t in turns if t.after_tool]
     print(json.dumps({"after_tool_turns": len(after), "needing_a_call": sum(t.call for t in after),
                       "greedy_right": round(sum(t.greedy_call == t.call for t in after) / len(after), 4),
                       "user_threshold": round(threshold, 4),

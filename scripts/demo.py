@@ -34,6 +34,10 @@ def main() -> None:
     parser.add_argument("--long-tools", type=float, default=0.0,
                         help="share of synthetic rows offering a long tool list (fctune data synth --long-tools; "
                              "measured with 0.15: 2 of 4 seed prompts instead of 3, so the demo leaves it off)")
+    parser.add_argument("--weight", default="",
+                        help="tools whose call rows come W times as often (fctune data synth --weight, e.g. "
+                             "web.search=6; measured with 6 and 3: the search prompt called, the calculation and "
+                             "time prompts declined, validation worse, so the demo gives none)")
     parser.add_argument("--seed-copies", type=int, default=0,
                         help="call-first tool-list variants of each seed conversation added to training "
                              "(fctune.data.augment; 0: none)")
@@ -60,7 +64,7 @@ def main() -> None:
     for lang in langs:
         fctune(f"synth-{lang}", "data", "synth", "--n", str(args.n), "--seed", "0", "--lang", lang, "--mix", args.mix,
                "--max-tool-chars", "600", "--long-tools", str(args.long_tools), "--preface-rate", "0",
-               "--split", "80,10,10", "--out", str(data / lang))
+               "--split", "80,10,10", *(["--weight", args.weight] if args.weight else []), "--out", str(data / lang))
     # --seed-copies adds the seed set under shuffled tool lists with distractors (as configs/seed-plus.yaml
     # does), with the calls opening their turns (prefaced copies taught text-before-call answers that
     # the first-token call decision cannot hold back). Measured with 2 copies: the seed prompts 2 of 4

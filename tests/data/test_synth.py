@@ -586,3 +586,42 @@ def test_single_language_and_no_heldout():
     assert res.heldout == []
     assert {m.lang for _, m in all_rows(res)} == {"zh"}
     assert sum(len(v) for v in res.splits.values()) == 60
+
+
+def test_weights_give_a_tool_more_call_rows_and_leave_the_rows_that_teach_silence():
+    """``--weight web.search=6``: call rows target it ~6x as often; the no-call rows phrased for it
+    (near misses, unsupported requests) and every other kind keep their counts; no weights: the
+    same rows as before weights existed (one rotation)."""
+    kwargs = dict(langs=["en"], mix=parse_mix("no_call=0.5,ask_back=0.05"), heldout=0, split=(1, 0, 0))
+    plain = generate(900, seed=3, **kwargs)
+    weighted = generate(900, seed=3, weights={"web.search": 6}, **kwargs)
+    assert plain.splits == generate(900, seed=3, weights={}, **kwargs).splits
+
+    def called(res):
+        return sum(any(c["function"]["name"] == "web.search" for c in calls_of(r)) for r, _ in all_rows(res))
+
+    def silent_for(res):
+        return sum(m.kind in ("no_call", "ask_back") and m.target == "web.search" for _, m in all_rows(res))
+
+    assert called(weighted) >= 4 * max(called(plain), 1)
+    assert silent_for(weighted) == silent_for(plain)
+    assert Counter(m.kind for _, m in all_rows(weighted)) == Counter(m.kind for _, m in all_rows(plain))
+    for row, _ in all_rows(weighted):
+        assert check_row(row)[1] == []
+
+
+def test_weight_errors_name_the_option_and_the_reason(tmp_path):
+    from fctune.data.synth.engine import parse_weights
+
+    assert parse_weights("web.search=4, mail.send_message=2") == {"web.search": 4, "mail.send_message": 2}
+    for bad in ("web.search", "web.search=0", "web.search=1.5", "=3", "web.search=2,web.search=3"):
+        with pytest.raises(FctuneError, match="--weight"):
+            parse_weights(bad)
+    with pytest.raises(FctuneError, match="no tool named 'nope'"):
+        generate(20, seed=0, weights={"nope": 2})
+    held = generate(20, seed=0).heldout[0]
+    proc = run_fctune("data", "synth", "--n", "20", "--weight", f"{held}=2", "--out", str(tmp_path / "out"))
+    assert proc.returncode != 0
+    assert proc.stderr.strip().splitlines()[-1].endswith(f"--weight: {held} is one of the tools seed 0 holds out of "
+                                                         "train/valid, so it gets no training rows; use another --seed or --heldout 0")
+    assert not (tmp_path / "out").exists()

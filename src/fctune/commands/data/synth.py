@@ -32,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "--long-tool-chars, as apps offer many tools at once (default 0)")
     parser.add_argument("--long-tool-chars", type=int, default=2400, metavar="C",
                         help="JSON size of a long tool list (default 2400, ~6-8 tools)")
+    parser.add_argument("--weight", metavar="NAME=W,...", default=None,
+                        help="tools whose call rows come W times as often (e.g. web.search=4); the rows that teach "
+                        "silence for their requests keep their share (default: every tool alike)")
     parser.add_argument("--out", required=True, metavar="DIR", help="output directory")
 
 
@@ -41,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
 
     from fctune.data.schema import write_jsonl
     from fctune.data.synth.engine import generate as _generate
-    from fctune.data.synth.engine import manifest, parse_mix, parse_split
+    from fctune.data.synth.engine import manifest, parse_mix, parse_split, parse_weights
     from fctune.data.io import load_tool_file
     from fctune.errors import FctuneError
 
@@ -51,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     langs = [x.strip() for x in args.lang.split(",") if x.strip()]
     mix = parse_mix(args.mix)
     split = parse_split(args.split)
+    weights = parse_weights(args.weight)
     for flag, value in (("--optional-rate", args.optional_rate), ("--preface-rate", args.preface_rate),
                         ("--long-tools", args.long_tools)):
         if not 0 <= value <= 1:
@@ -58,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     schemas = load_tool_file(args.tools) if args.tools else None
     result = _generate(args.n, args.seed, langs=langs, user_schemas=schemas, mix=mix, heldout=args.heldout,
                        split=split, optional_rate=args.optional_rate, max_tool_chars=args.max_tool_chars,
-                       preface_rate=args.preface_rate, long_tools=args.long_tools, long_tool_chars=args.long_tool_chars)
+                       preface_rate=args.preface_rate, long_tools=args.long_tools, long_tool_chars=args.long_tool_chars,
+                       weights=weights)
     out.mkdir(parents=True, exist_ok=True)
     for name, rows in result.splits.items():
         write_jsonl(out / f"{name}.jsonl", rows)
@@ -66,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
                 "heldout": args.heldout, "split": [round(x, 6) for x in split], "optional_rate": args.optional_rate,
                 "preface_rate": args.preface_rate,
                 "max_tool_chars": args.max_tool_chars, "long_tools": args.long_tools,
-                "long_tool_chars": args.long_tool_chars}
+                "long_tool_chars": args.long_tool_chars, "weights": weights}
     man = manifest(result, recorded)
     (out / "manifest.json").write_text(json.dumps(man, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     counts = man["counts"]

@@ -21,6 +21,9 @@ DEFAULT_MIX = {"single": 0.16, "choose": 0.22, "parallel": 0.14, "multi_step": 0
 HELDOUT_MIX = {"single": 0.25, "choose": 0.35, "parallel": 0.12, "multi_step": 0.13, "no_call": 0.07, "ask_back": 0.08}
 DEFAULT_SPLIT = (0.9, 0.05, 0.05)
 USER_TOOL_WEIGHT = 3  # a user tool is the target this many times as often as a built-in one
+# Kinds whose first answer calls its target; ``weights`` apply to these only, so a weighted tool gets
+# more calls while the rows that teach silence for its requests (no_call, ask_back) keep their share.
+CALL_KINDS = frozenset({"single", "choose", "parallel", "multi_step"})
 FIRST_DAY, LAST_DAY = dt.date(2025, 1, 1), dt.date(2027, 12, 31)
 MAX_ATTEMPTS = 30
 
@@ -114,11 +117,33 @@ class SynthResult:
     manifest: dict = field(default_factory=dict)
 
 
-class _Rotation:
-    """Targets in turn, each tool equally often (user tools more often), reshuffled every round."""
+def parse_weights(text: str | None) -> dict[str, int]:
+    """``web.search=4,mail.send_message=2``: tool name -> how many times as often call rows target it."""
+    out: dict[str, int] = {}
+    for item in (text or "").split(","):
+        if not item.strip():
+            continue
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        try:
+            weight = int(value)
+        except ValueError:
+            weight = 0
+        if not sep or not name or weight < 1:
+            raise FctuneError(f"--weight: expected NAME=W with W a whole number >= 1, got {item.strip()!r}")
+        if name in out:
+            raise FctuneError(f"--weight: {name} is given twice")
+        out[name] = weight
+    return out
 
-    def __init__(self, tools: list[Tool], rng: random.Random):
-        self.items = [t for t in tools for _ in range(USER_TOOL_WEIGHT if t.user else 1)]
+
+class _Rotation:
+    """Targets in turn, each tool equally often (user tools and ``weights`` more often), reshuffled
+    every round."""
+
+    def __init__(self, tools: list[Tool], rng: random.Random, weights: dict[str, int] | None = None):
+        weights = weights or {}
+        self.items = [t for t in tools for _ in range(weights.get(t.name, USER_TOOL_WEIGHT if t.user else 1))]
         self.rng = rng
         self.queue: list[Tool] = []
 
@@ -127,6 +152,19 @@ class _Rotation:
             self.queue = list(self.items)
             self.rng.shuffle(self.queue)
         return self.queue.pop()
+
+
+class _Targets:
+    """The target of each row: one rotation for every kind, or, with weights, a weighted one for the
+    call kinds beside it (without weights the draws are those of one rotation, so old seeds keep
+    their rows)."""
+
+    def __init__(self, tools: list[Tool], rng: random.Random, weights: dict[str, int] | None = None):
+        self.plain = _Rotation(tools, rng)
+        self.calls = _Rotation(tools, rng, weights) if weights else self.plain
+
+    def next(self, kind: str) -> Tool:
+        return (self.calls if kind in CALL_KINDS else self.plain).next()
 
 
 def _lang_sequence(n: int, langs: list[str], rng: random.Random) -> list[str]:
@@ -155,7 +193,7 @@ def _checked(row: dict, kind: str) -> None:
                           "fctune.data.synth")
 
 
-def _generate_rows(builder: Builder, n: int, mix: dict[str, float], langs: list[str], targets: _Rotation,
+def _generate_rows(builder: Builder, n: int, mix: dict[str, float], langs: list[str], targets: _Targets,
                    master: random.Random, pools: Pools, seen: set[str]) -> tuple[list[dict], list[Meta]]:
     kinds = _kind_sequence(n, mix, master)
     lang_seq = _lang_sequence(n, langs, master)
@@ -164,7 +202,7 @@ def _generate_rows(builder: Builder, n: int, mix: dict[str, float], langs: list[
     metas: list[Meta] = []
     for kind, lang in zip(kinds, lang_seq):
         row_seed = master.getrandbits(64)
-        target = targets.next()
+        target = targets.next(kind)
         for attempt in range(MAX_ATTEMPTS):
             rng = random.Random(row_seed + attempt * 1_000_003)
             today = FIRST_DAY + dt.timedelta(days=rng.randrange(span))
@@ -178,7 +216,7 @@ def _generate_rows(builder: Builder, n: int, mix: dict[str, float], langs: list[
                 metas.append(meta)
                 break
             if attempt >= MAX_ATTEMPTS // 2:
-                target = targets.next()
+                target = targets.next(kind)
         else:  # pragma: no cover - would need a tiny catalog
             raise FctuneError(f"could not produce a new {kind} conversation after {MAX_ATTEMPTS} attempts")
     return rows, metas
@@ -188,12 +226,16 @@ def generate(n: int, seed: int = 0, langs: list[str] | tuple[str, ...] = ("zh", 
              mix: dict[str, float] | None = None, heldout: int = 12, split: tuple[float, float, float] = DEFAULT_SPLIT,
              optional_rate: float = 0.6, heldout_rows: int | None = None,
              max_tool_chars: int = MAX_TOOL_CHARS, preface_rate: float = PREFACE_RATE,
-             long_tools: float = 0.0, long_tool_chars: int = LONG_TOOL_CHARS) -> SynthResult:
+             long_tools: float = 0.0, long_tool_chars: int = LONG_TOOL_CHARS,
+             weights: dict[str, int] | None = None) -> SynthResult:
     """Generate ``n`` conversations split into train/valid/test, plus extra test rows for the
     held-out tools (``heldout_rows``, default ``max(4 * heldout, 5 % of n)``).
 
     ``long_tools``: the share of rows (calls and those no-call kinds whose answers do not list the
     offered tools) whose tool list is filled with distractors up to ``long_tool_chars``.
+
+    ``weights``: tool name -> how many times as often the call rows (:data:`CALL_KINDS`) target it,
+    for the tools a user most needs called; the rows that teach silence are not weighted.
 
     Deterministic for a seed: every random choice comes from ``random.Random`` instances derived
     from it (Faker instances included)."""
@@ -213,11 +255,12 @@ def generate(n: int, seed: int = 0, langs: list[str] | tuple[str, ...] = ("zh", 
     held = pick_heldout(catalog, max(0, heldout), master)
     train_tools = [t for t in catalog if t.name not in held] + users
     all_tools = catalog + users
+    _check_weights(weights or {}, {t.name for t in all_tools}, held, seed)
 
     builder = Builder(train_tools, optional_rate, max_tool_chars=max_tool_chars, preface_rate=preface_rate,
                       long_tools=long_tools, long_tool_chars=long_tool_chars)
     seen: set[str] = set()
-    rows, metas = _generate_rows(builder, n, mix, langs, _Rotation(train_tools, master), master, pools, seen)
+    rows, metas = _generate_rows(builder, n, mix, langs, _Targets(train_tools, master, weights), master, pools, seen)
 
     order = list(range(len(rows)))
     master.shuffle(order)
@@ -233,7 +276,7 @@ def generate(n: int, seed: int = 0, langs: list[str] | tuple[str, ...] = ("zh", 
         held_tools = [t for t in catalog if t.name in held]
         hb = Builder(all_tools, optional_rate, max_tool_chars=max_tool_chars, preface_rate=preface_rate,
                       long_tools=long_tools, long_tool_chars=long_tool_chars)
-        hrows, hmetas = _generate_rows(hb, extra, HELDOUT_MIX, langs, _Rotation(held_tools, master), master, pools, seen)
+        hrows, hmetas = _generate_rows(hb, extra, HELDOUT_MIX, langs, _Targets(held_tools, master), master, pools, seen)
         splits["test"] += hrows
         split_metas["test"] += hmetas
 
@@ -241,6 +284,16 @@ def generate(n: int, seed: int = 0, langs: list[str] | tuple[str, ...] = ("zh", 
         for i, row in enumerate(rs):
             row["id"] = f"synth-s{seed}-{name}-{i:06d}"
     return SynthResult(splits, split_metas, held, all_tools)
+
+
+def _check_weights(weights: dict[str, int], names: set[str], held: list[str], seed: int) -> None:
+    for name in weights:
+        if name not in names:
+            raise FctuneError(f"--weight: no tool named {name!r} (built-in names look like web.search; "
+                              "your own tools go by their function name)")
+        if name in held:
+            raise FctuneError(f"--weight: {name} is one of the tools seed {seed} holds out of train/valid, so it "
+                              "gets no training rows; use another --seed or --heldout 0")
 
 
 def called_tools(rows: list[dict]) -> set[str]:
