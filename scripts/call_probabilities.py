@@ -46,14 +46,21 @@ with torch.inference_mode():
             print(json.dumps({"prompt": prompt, "tools": name, "prompt_tokens": len(ids),
                               "p_call": round(call_probability(logits, fmt.call_start_id), 3),
                               "greedy_first_token": fmt.tokenizer.decode([int(logits.argmax())])}, ensure_ascii=False))
+
+
+def greedy_right(turns: list) -> float:
+    """Share of the turns whose greedy first token makes the right call/no-call choice."""
+    return round(sum(t.greedy_call == t.call for t in turns) / max(len(turns), 1), 4)
+
+
 if args.valid:
     threshold = resolve_threshold(None, args.adapter)
     turns = scored_turns(model, fmt, load_conversations(args.valid), 10 ** 9)
     user = [t for t in turns if not t.after_tool]
     print(json.dumps({"user_turns": len(user), **(best_threshold([(t.p_call, t.call) for t in user]) or {}),
-                      "greedy_right": round(sum(t.greedy_call == t.call for t in user) / max(len(user), 1), 4)}))
+                      "greedy_right": greedy_right(user)}))
     after = [t for t in turns if t.after_tool]
     print(json.dumps({"after_tool_turns": len(after), "needing_a_call": sum(t.call for t in after),
-                      "greedy_right": round(sum(t.greedy_call == t.call for t in after) / len(after), 4),
+                      "greedy_right": greedy_right(after),
                       "user_threshold": round(threshold, 4),
                       "user_threshold_right": round(sum((t.p_call >= threshold) == t.call for t in after) / len(after), 4)}))
