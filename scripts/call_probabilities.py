@@ -2,10 +2,12 @@
 """Where a tuned adapter puts the call token: P(call) at the first position of the four seed prompts
 under different tool lists, and, on validation conversations, the call decision on answers to a user
 (AUC, the best threshold and its balanced accuracy, as calibration fits them, so that adapters
-trained on different data can be compared on one validation file) and how often plain greedy and
-the user-turn threshold get the first token right after a tool result. The README and docs quote it.
+trained on different data can be compared on one validation file; and the adapter's own threshold
+applied there, e.g. to conversations with longer tool lists than it was fitted on) and how often
+plain greedy and the user-turn threshold get the first token right after a tool result. The README and docs quote it.
 
-    python scripts/call_probabilities.py demo-out/adapter [--valid demo-out/data/valid.jsonl] [--model qwen2.5-0.5b]
+    python scripts/call_probabilities.py demo-out/adapter [--valid demo-out/data/valid.jsonl [--min-tool-chars N]]
+        [--model qwen2.5-0.5b]
 """
 import argparse
 import json
@@ -34,6 +36,8 @@ def tool_lists() -> dict[str, list[dict]]:
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("adapter")
 parser.add_argument("--valid", help="validation conversations (JSONL) for the after-tool figures")
+parser.add_argument("--min-tool-chars", type=int, default=0,
+                    help="score only the validation conversations whose tools take at least this many JSON characters")
 parser.add_argument("--model", default="qwen2.5-0.5b")
 args = parser.parse_args()
 model, fmt = load_runtime(ModelConfig(name_or_path=args.model, adapter=args.adapter))
@@ -55,12 +59,20 @@ def greedy_right(turns: list) -> float:
 
 if args.valid:
     threshold = resolve_threshold(None, args.adapter)
-    turns = scored_turns(model, fmt, load_conversations(args.valid), 10 ** 9)
+    convs = [c for c in load_conversations(args.valid)
+             if len(json.dumps(c.get("tools") or [], ensure_ascii=False)) >= args.min_tool_chars]
+    turns = scored_turns(model, fmt, convs, 10 ** 9)
     user = [t for t in turns if not t.after_tool]
-    print(json.dumps({"user_turns": len(user), **(best_threshold([(t.p_call, t.call) for t in user]) or {}),
-                      "greedy_right": greedy_right(user)}))
+    calls = [t for t in user if t.call]
+    replies = [t for t in user if not t.call]
+    at_saved = {"saved_threshold": round(threshold, 4),  # the adapter's own threshold, fitted on its validation
+                "call_recall_at_saved": round(sum(t.p_call >= threshold for t in calls) / max(len(calls), 1), 4),
+                "silence_at_saved": round(sum(t.p_call < threshold for t in replies) / max(len(replies), 1), 4)}
+    at_saved["balanced_accuracy_at_saved"] = round((at_saved["call_recall_at_saved"] + at_saved["silence_at_saved"]) / 2, 4)
+    print(json.dumps({"conversations": len(convs), "user_turns": len(user), **(best_threshold([(t.p_call, t.call) for t in user]) or {}),
+                      **at_saved, "greedy_right": greedy_right(user)}))
     after = [t for t in turns if t.after_tool]
     print(json.dumps({"after_tool_turns": len(after), "needing_a_call": sum(t.call for t in after),
                       "greedy_right": greedy_right(after),
                       "user_threshold": round(threshold, 4),
-                      "user_threshold_right": round(sum((t.p_call >= threshold) == t.call for t in after) / len(after), 4)}))
+                      "user_threshold_right": round(sum((t.p_call >= threshold) == t.call for t in after) / max(len(after), 1), 4)}))
