@@ -34,6 +34,9 @@ def main() -> None:
     parser.add_argument("--long-tools", type=float, default=0.0,
                         help="share of synthetic rows offering a long tool list (fctune data synth --long-tools; "
                              "measured with 0.15: 2 of 4 seed prompts instead of 3, so the demo leaves it off)")
+    parser.add_argument("--long-tool-chars", type=int, default=2400,
+                        help="JSON characters of a long tool list (fctune data synth --long-tool-chars; the seed's "
+                             "eleven tools take ~3,900, their prompt 1,338 tokens: above 2400 raise data.max_length)")
     parser.add_argument("--weight", default="",
                         help="tools whose call rows come W times as often (fctune data synth --weight, e.g. "
                              "web.search=6; measured with 6 and 3: the search prompt called, the calculation and "
@@ -68,7 +71,8 @@ def main() -> None:
     fctune("seed", "data", "seed", "--out", str(data / "seed.jsonl"))
     for lang in langs:
         fctune(f"synth-{lang}", "data", "synth", "--n", str(args.n), "--seed", "0", "--lang", lang, "--mix", args.mix,
-               "--max-tool-chars", "600", "--long-tools", str(args.long_tools), "--preface-rate", "0",
+               "--max-tool-chars", "600", "--long-tools", str(args.long_tools),
+               "--long-tool-chars", str(args.long_tool_chars), "--preface-rate", "0",
                "--split", "80,10,10", *(["--weight", args.weight] if args.weight else []), "--out", str(data / lang))
     # --seed-copies adds the seed set under shuffled tool lists with distractors (as configs/seed-plus.yaml
     # does), with the calls opening their turns (prefaced copies taught text-before-call answers that
