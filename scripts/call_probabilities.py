@@ -14,7 +14,7 @@ import json
 
 import torch
 
-from fctune.calibrate import best_threshold, call_probability, resolve_threshold, scored_turns
+from fctune.calibrate import best_threshold, call_probability, decision_at, resolve_threshold, scored_turns
 from fctune.config import ModelConfig
 from fctune.data.io import load_conversations
 from fctune.data.seed import SMOKE_PROMPTS, original_tools
@@ -63,14 +63,11 @@ if args.valid:
              if len(json.dumps(c.get("tools") or [], ensure_ascii=False)) >= args.min_tool_chars]
     turns = scored_turns(model, fmt, convs, 10 ** 9)
     user = [t for t in turns if not t.after_tool]
-    calls = [t for t in user if t.call]
-    replies = [t for t in user if not t.call]
-    at_saved = {"saved_threshold": round(threshold, 4),  # the adapter's own threshold, fitted on its validation
-                "call_recall_at_saved": round(sum(t.p_call >= threshold for t in calls) / max(len(calls), 1), 4),
-                "silence_at_saved": round(sum(t.p_call < threshold for t in replies) / max(len(replies), 1), 4)}
-    at_saved["balanced_accuracy_at_saved"] = round((at_saved["call_recall_at_saved"] + at_saved["silence_at_saved"]) / 2, 4)
-    print(json.dumps({"conversations": len(convs), "user_turns": len(user), **(best_threshold([(t.p_call, t.call) for t in user]) or {}),
-                      **at_saved, "greedy_right": greedy_right(user)}))
+    scored = [(t.p_call, t.call) for t in user]
+    # the adapter's own threshold (fitted on its validation turns) on these turns
+    at_saved = {f"{k}_at_saved": round(v, 4) for k, v in decision_at(scored, threshold).items()}
+    print(json.dumps({"conversations": len(convs), "user_turns": len(user), **(best_threshold(scored) or {}),
+                      "saved_threshold": round(threshold, 4), **at_saved, "greedy_right": greedy_right(user)}))
     after = [t for t in turns if t.after_tool]
     print(json.dumps({"after_tool_turns": len(after), "needing_a_call": sum(t.call for t in after),
                       "greedy_right": greedy_right(after),

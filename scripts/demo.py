@@ -20,6 +20,7 @@ import json
 import random
 import time
 
+from fctune.data.synth.kinds import LONG_TOOL_CHARS
 from stages import ROOT, TIMINGS, fctune, lines, write_lines
 
 
@@ -34,9 +35,10 @@ def main() -> None:
     parser.add_argument("--long-tools", type=float, default=0.0,
                         help="share of synthetic rows offering a long tool list (fctune data synth --long-tools; "
                              "measured with 0.15: 2 of 4 seed prompts instead of 3, so the demo leaves it off)")
-    parser.add_argument("--long-tool-chars", type=int, default=2400,
+    parser.add_argument("--long-tool-chars", type=int, default=LONG_TOOL_CHARS,
                         help="JSON characters of a long tool list (fctune data synth --long-tool-chars; the seed's "
-                             "eleven tools take ~3,900, their prompt 1,338 tokens: above 2400 raise data.max_length)")
+                             "eleven tools take ~3,900, their prompt 1,338 tokens: above the default raise "
+                             "data.max_length)")
     parser.add_argument("--weight", default="",
                         help="tools whose call rows come W times as often (fctune data synth --weight, e.g. "
                              "web.search=6; measured with 6 and 3: the search prompt called, the calculation and "

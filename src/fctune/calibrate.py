@@ -128,6 +128,17 @@ def auc(scored: Sequence[tuple[float, bool]]) -> float | None:
     return round((rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg), 4)
 
 
+def decision_at(scored: Sequence[tuple[float, bool]], threshold: float) -> dict[str, float]:
+    """Call recall, silence (no-call recall) and their mean when a call needs P(call) >= ``threshold``;
+    a kind with no turns counts 0. One definition for fitting a threshold and for checking a saved one
+    on other turns."""
+    calls = [p for p, c in scored if c]
+    replies = [p for p, c in scored if not c]
+    recall = sum(p >= threshold for p in calls) / max(len(calls), 1)
+    silence = sum(p < threshold for p in replies) / max(len(replies), 1)
+    return {"call_recall": recall, "silence": silence, "balanced_accuracy": 0.5 * (recall + silence)}
+
+
 def best_threshold(scored: Sequence[tuple[float, bool]], min_silence: float = MIN_SILENCE) -> dict[str, Any] | None:
     """The threshold with the best balanced accuracy (mean of call and no-call recall) among those
     that keep at least ``min_silence`` of the no-call turns silent; ties go to the one nearest 0.5.
@@ -139,13 +150,13 @@ def best_threshold(scored: Sequence[tuple[float, bool]], min_silence: float = MI
         return None
 
     def call_recall(t: float) -> float:
-        return sum(p >= t for p in calls) / len(calls)
+        return decision_at(scored, t)["call_recall"]
 
     def silence(t: float) -> float:
-        return sum(p < t for p in replies) / len(replies)
+        return decision_at(scored, t)["silence"]
 
     def balanced(t: float) -> float:
-        return 0.5 * (call_recall(t) + silence(t))
+        return decision_at(scored, t)["balanced_accuracy"]
 
     values = sorted({p for p, _ in scored})
     # midpoints between neighbouring scores, so the threshold does not sit on a validation point;

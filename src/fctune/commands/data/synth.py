@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from fctune.data.synth import KIND_NAMES
+from fctune.data.synth.kinds import LONG_TOOL_CHARS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,8 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--long-tools", type=float, default=0.0, metavar="P",
                         help="share of rows whose tool list is filled with distractors (same-domain ones first) up to "
                         "--long-tool-chars, as apps offer many tools at once (default 0)")
-    parser.add_argument("--long-tool-chars", type=int, default=2400, metavar="C",
-                        help="JSON size of a long tool list (default 2400, ~6-8 tools)")
+    parser.add_argument("--long-tool-chars", type=int, default=LONG_TOOL_CHARS, metavar="C",
+                        help=f"JSON size of a long tool list (default {LONG_TOOL_CHARS}, ~6-8 tools)")
     parser.add_argument("--weight", metavar="NAME=W,...", default=None,
                         help="tools whose call rows come W times as often (e.g. web.search=4); the rows that teach "
                         "silence for their requests keep their share (default: every tool alike)")
