@@ -420,6 +420,70 @@ def test_long_tool_lists_add_distractors_that_cannot_serve_the_request(tool_inde
     assert generate(300, seed=2, max_tool_chars=600, long_tools=0.0).splits == short.splits  # nothing drawn at 0
 
 
+def _function(schema):
+    return schema.get("function", schema)
+
+
+def _without_descriptions(schema):
+    """A tool schema with every description removed: what must not change when they are rewritten."""
+    if isinstance(schema, dict):
+        return {k: _without_descriptions(v) for k, v in schema.items() if k != "description"}
+    if isinstance(schema, list):
+        return [_without_descriptions(v) for v in schema]
+    return schema
+
+
+def test_every_builtin_tool_has_a_chinese_description_that_keeps_its_schema():
+    for tool in builtin_tools():
+        zh = _function(tool.zh_schema)
+        assert _CJK.search(zh["description"]), tool.name
+        assert all(_CJK.search(p["description"]) for p in zh["parameters"]["properties"].values()), tool.name
+        assert _without_descriptions(tool.zh_schema) == _without_descriptions(tool.schema), tool.name
+        assert not _CJK.search(_function(tool.schema)["description"]), tool.name  # the English one is untouched
+    search = {t.name: t for t in builtin_tools()}["web.search"].zh_schema["function"]
+    assert search["description"] == "上网搜索信息" and search["parameters"]["properties"]["query"]["description"] == "搜索关键词"
+
+
+def test_zh_schemas_describes_a_share_of_the_chinese_rows_in_chinese_and_changes_nothing_else(tmp_path):
+    """--zh-schemas: the same conversations; a share of the Chinese rows offers its tools described
+    in Chinese (names, types, enums and calls unchanged, so every row stays valid); English rows and
+    your own tools stay as they were."""
+    path = tmp_path / "tools.json"
+    path.write_text(json.dumps(USER_TOOLS, ensure_ascii=False), encoding="utf-8")
+    schemas = load_tool_file(path)
+    plain = generate(300, seed=4, user_schemas=schemas)
+    mixed = generate(300, seed=4, user_schemas=schemas, zh_schemas=0.5)
+    user_names = {_function(s)["name"] for s in schemas}
+    described = 0
+    for name in ("train", "valid", "test"):
+        for a, b, meta in zip(plain.splits[name], mixed.splits[name], mixed.metas[name]):
+            assert a["messages"] == b["messages"] and a["id"] == b["id"]
+            assert [_without_descriptions(t) for t in a["tools"]] == [_without_descriptions(t) for t in b["tools"]]
+            assert (a["tools"] != b["tools"]) == meta.zh_schemas, b["id"]
+            if not meta.zh_schemas:
+                continue
+            described += 1
+            assert meta.lang == "zh" and check_row(b)[1] == [], b["id"]
+            for old, new in zip(a["tools"], b["tools"]):
+                fn = _function(new)
+                if fn["name"] in user_names:
+                    assert new == old, b["id"]
+                else:
+                    assert _CJK.search(fn["description"]), b["id"]
+    zh_rows = sum(m.lang == "zh" for ms in mixed.metas.values() for m in ms)
+    assert 0.35 * zh_rows < described < 0.65 * zh_rows
+    assert sum(manifest(mixed, {})["chinese_schema_rows"].values()) == described
+    assert sum(manifest(plain, {})["chinese_schema_rows"].values()) == 0
+    assert generate(300, seed=4, user_schemas=schemas, zh_schemas=0.0).splits == plain.splits
+
+
+def test_zh_schemas_out_of_range_is_an_error(tmp_path):
+    proc = run_fctune("data", "synth", "--n", "20", "--zh-schemas", "1.5", "--out", str(tmp_path / "out"))
+    assert proc.returncode != 0
+    assert proc.stderr.strip().splitlines()[-1].endswith("--zh-schemas must be between 0 and 1, got 1.5")
+    assert not (tmp_path / "out").exists()
+
+
 # --------------------------------------------------------------------------- determinism
 
 

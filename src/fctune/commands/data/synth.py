@@ -33,6 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "--long-tool-chars, as apps offer many tools at once (default 0)")
     parser.add_argument("--long-tool-chars", type=int, default=LONG_TOOL_CHARS, metavar="C",
                         help=f"JSON size of a long tool list (default {LONG_TOOL_CHARS}, ~6-8 tools)")
+    parser.add_argument("--zh-schemas", type=float, default=0.0, metavar="P",
+                        help="share of Chinese rows whose built-in tools are described in Chinese (names, types and "
+                        "calls unchanged), as Chinese applications describe theirs (default 0: English)")
     parser.add_argument("--weight", metavar="NAME=W,...", default=None,
                         help="tools whose call rows come W times as often (e.g. web.search=4); the rows that teach "
                         "silence for their requests keep their share (default: every tool alike)")
@@ -57,14 +60,14 @@ def run(args: argparse.Namespace) -> int:
     split = parse_split(args.split)
     weights = parse_weights(args.weight)
     for flag, value in (("--optional-rate", args.optional_rate), ("--preface-rate", args.preface_rate),
-                        ("--long-tools", args.long_tools)):
+                        ("--long-tools", args.long_tools), ("--zh-schemas", args.zh_schemas)):
         if not 0 <= value <= 1:
             raise FctuneError(f"{flag} must be between 0 and 1, got {value}")
     schemas = load_tool_file(args.tools) if args.tools else None
     result = _generate(args.n, args.seed, langs=langs, user_schemas=schemas, mix=mix, heldout=args.heldout,
                        split=split, optional_rate=args.optional_rate, max_tool_chars=args.max_tool_chars,
                        preface_rate=args.preface_rate, long_tools=args.long_tools, long_tool_chars=args.long_tool_chars,
-                       weights=weights)
+                       weights=weights, zh_schemas=args.zh_schemas)
     out.mkdir(parents=True, exist_ok=True)
     for name, rows in result.splits.items():
         write_jsonl(out / f"{name}.jsonl", rows)
@@ -72,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
                 "heldout": args.heldout, "split": [round(x, 6) for x in split], "optional_rate": args.optional_rate,
                 "preface_rate": args.preface_rate,
                 "max_tool_chars": args.max_tool_chars, "long_tools": args.long_tools,
-                "long_tool_chars": args.long_tool_chars, "weights": weights}
+                "long_tool_chars": args.long_tool_chars, "weights": weights, "zh_schemas": args.zh_schemas}
     man = manifest(result, recorded)
     (out / "manifest.json").write_text(json.dumps(man, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     counts = man["counts"]

@@ -15,6 +15,7 @@ Every required parameter appears outside brackets in every template (checked by
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -149,6 +150,7 @@ class Tool:
     # compiled
     templates: dict[str, list[Template]] = field(default_factory=dict)
     schema: dict = field(default_factory=dict)
+    zh_schema: dict = field(default_factory=dict)  # the same function described in Chinese
     by_name: dict[str, Param] = field(default_factory=dict)
     bool_cues: dict[str, dict[bool, list[str]]] = field(default_factory=dict)
 
@@ -167,6 +169,7 @@ class Tool:
                 },
             },
         }
+        self.zh_schema = self.schema if self.user else chinese_schema(self)
         for p in self.params:
             cues = getattr(p.sampler, "cues", None)
             if cues is not None:
@@ -205,6 +208,28 @@ class Tool:
                 if self.joint is None:
                     out.append(f"{self.name}: parameter {p.name!r} has no sampler")
         return out
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def chinese_schema(tool: Tool) -> dict:
+    """``tool.schema`` with its descriptions in Chinese: the function's from its Chinese capability
+    (``cap``: 「上网搜索信息」), each parameter's from its Chinese label (「搜索关键词」), as the tool lists
+    of Chinese applications read (the seed's eleven tools: 「在互联网上搜索信息」).
+
+    Names, types, ``required`` and every other JSON Schema keyword (enum, bounds, format, items) stay
+    as they are, so the same calls are valid against it; a description with no Chinese phrase to
+    take its place stays English."""
+    out = copy.deepcopy(tool.schema)
+    fn = out["function"]
+    if _CJK.search(tool.cap[0]):
+        fn["description"] = tool.cap[0]
+    props = fn["parameters"]["properties"]
+    for p in tool.params:
+        if _CJK.search(p.label[0]):
+            props[p.name]["description"] = p.label[0]
+    return out
 
 
 def tool_schemas(tools: list[Tool]) -> list[dict]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import math
@@ -227,12 +228,15 @@ def generate(n: int, seed: int = 0, langs: list[str] | tuple[str, ...] = ("zh", 
              optional_rate: float = 0.6, heldout_rows: int | None = None,
              max_tool_chars: int = MAX_TOOL_CHARS, preface_rate: float = PREFACE_RATE,
              long_tools: float = 0.0, long_tool_chars: int = LONG_TOOL_CHARS,
-             weights: dict[str, int] | None = None) -> SynthResult:
+             weights: dict[str, int] | None = None, zh_schemas: float = 0.0) -> SynthResult:
     """Generate ``n`` conversations split into train/valid/test, plus extra test rows for the
     held-out tools (``heldout_rows``, default ``max(4 * heldout, 5 % of n)``).
 
     ``long_tools``: the share of rows (calls and those no-call kinds whose answers do not list the
     offered tools) whose tool list is filled with distractors up to ``long_tool_chars``.
+
+    ``zh_schemas``: the share of Chinese rows whose built-in tools are described in Chinese
+    (:func:`fctune.data.synth.catalog.chinese_schema`); your own tools stay as you wrote them.
 
     ``weights``: tool name -> how many times as often the call rows (:data:`CALL_KINDS`) target it,
     for the tools a user most needs called; the rows that teach silence are not weighted.
@@ -280,10 +284,35 @@ def generate(n: int, seed: int = 0, langs: list[str] | tuple[str, ...] = ("zh", 
         splits["test"] += hrows
         split_metas["test"] += hmetas
 
+    if zh_schemas:
+        describe_in_chinese(splits, split_metas, all_tools, zh_schemas, seed)
     for name, rs in splits.items():
         for i, row in enumerate(rs):
             row["id"] = f"synth-s{seed}-{name}-{i:06d}"
     return SynthResult(splits, split_metas, held, all_tools)
+
+
+def describe_in_chinese(splits: dict[str, list[dict]], metas: dict[str, list[Meta]], tools: list[Tool],
+                        share: float, seed: int) -> None:
+    """In place: a share of the Chinese rows (drawn with their own generator, so the conversations
+    are the same as without) offer their built-in tools described in Chinese (``Tool.zh_schema``).
+
+    Chinese applications describe their tools in Chinese, as the seed's eleven do; the catalog's
+    descriptions are English. Names, types and calls stay, so every call stays valid; your own
+    tools stay as you wrote them."""
+    assert 0.0 < share <= 1.0, share
+    rng = random.Random(f"{seed}-zh-schemas")
+    chinese = {t.name: t.zh_schema for t in tools if not t.user}
+    for name in ("train", "valid", "test"):
+        for row, meta in zip(splits[name], metas[name]):
+            if meta.lang == "zh" and rng.random() < share:
+                described = [copy.deepcopy(chinese.get(_tool_name(t), t)) for t in row["tools"]]
+                meta.zh_schemas = described != row["tools"]  # False where it offers none of the catalog's
+                row["tools"] = described
+
+
+def _tool_name(schema: dict) -> str:
+    return schema.get("function", schema).get("name", "")
 
 
 def _check_weights(weights: dict[str, int], names: set[str], held: list[str], seed: int) -> None:
@@ -323,6 +352,7 @@ def manifest(result: SynthResult, args: dict[str, Any]) -> dict:
                                                if m.variant.startswith("near_miss") and len(r["tools"]) == 1)}
                            for k, ms in result.metas.items()},
         "long_tool_list_rows": {k: sum(1 for m in ms if m.long_tools) for k, ms in result.metas.items()},
+        "chinese_schema_rows": {k: sum(1 for m in ms if m.zh_schemas) for k, ms in result.metas.items()},
         "optional_args_rows": {k: sum(1 for m in ms if m.optional_used) for k, ms in result.metas.items()},
         "heldout_tools": result.heldout,
         "test_tools_absent_from_train": sorted(test_called - train_called),

@@ -73,6 +73,7 @@ class Meta:
     optional_used: bool = False
     target: str = ""  # the tool a no-call request was phrased for (near misses)
     long_tools: bool = False  # the tool list was filled with distractors (Builder.pad)
+    zh_schemas: bool = False  # the built-in tools are described in Chinese (engine.describe_in_chinese)
 
 
 # --------------------------------------------------------------------------- chains (call -> result -> call)
