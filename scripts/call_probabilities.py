@@ -1,6 +1,7 @@
 #!/usr/bin/env python
 """Where a tuned adapter puts the call token: P(call) at the first position of the four seed prompts
-under different tool lists, and, on validation conversations, the call decision on answers to a user
+under different tool lists (the eleven seed tools as the smoke test offers them, and with the needed
+tool moved first or last; two short lists), and, on validation conversations, the call decision on answers to a user
 (AUC, the best threshold and its balanced accuracy, as calibration fits them, so that adapters
 trained on different data can be compared on one validation file; and the adapter's own threshold
 applied there, e.g. to conversations with longer tool lists than it was fitted on) and how often
@@ -33,6 +34,18 @@ def tool_lists() -> dict[str, list[dict]]:
             "web_search": only("web_search")}
 
 
+EXPECTED_TOOL = ["get_weather", "calculate", "get_current_time", "web_search"]
+"""The tool each smoke prompt needs (fctune.data.seed.SMOKE_EXPECTED)."""
+
+
+def moved(tools: list[dict], name: str, position: int) -> list[dict]:
+    """``tools`` with the tool ``name`` moved to ``position`` (0: first, -1: last), the others in order:
+    whether the model finds a tool depends on where it sits in a long list."""
+    tool = next(t for t in tools if t["function"]["name"] == name)
+    rest = [t for t in tools if t is not tool]
+    return rest + [tool] if position == -1 else rest[:position] + [tool] + rest[position:]
+
+
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("adapter")
 parser.add_argument("--valid", help="validation conversations (JSONL) for the after-tool figures")
@@ -43,8 +56,10 @@ args = parser.parse_args()
 model, fmt = load_runtime(ModelConfig(name_or_path=args.model, adapter=args.adapter))
 model.eval()
 with torch.inference_mode():
-    for prompt in SMOKE_PROMPTS:
-        for name, tools in tool_lists().items():
+    for prompt, needed in zip(SMOKE_PROMPTS, EXPECTED_TOOL):
+        lists = {**tool_lists(), **{f"all 11, {needed} {where}": moved(original_tools(), needed, pos)
+                                    for where, pos in (("first", 0), ("last", -1))}}
+        for name, tools in lists.items():
             ids = fmt.prompt_ids([{"role": "user", "content": prompt}], tools)
             logits = model(input_ids=torch.tensor([ids], device=next(model.parameters()).device)).logits[0, -1]
             print(json.dumps({"prompt": prompt, "tools": name, "prompt_tokens": len(ids),
