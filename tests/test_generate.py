@@ -261,3 +261,25 @@ def test_stop_replies_ends_answers_that_open_with_text(model, fmt):
     # off: the same answers as without a call token
     assert [g.token_ids for g in generate(model, call, prompts, max_new_tokens=10, progress=False)] == \
         [f.token_ids for f in free]
+
+
+def test_smoke_test_shows_plain_greedy_where_the_call_decision_changed_the_answer(model, fmt):
+    """The seed prompts under a call decision that forces a call (this random model never opens with
+    one): each answer then opens with the call token, and beside it stands the plain greedy answer,
+    the one a run without the decision gives."""
+    from fctune.smoke import right_plain_greedy, smoke_test, smoke_text
+
+    plain = smoke_test(model, fmt, max_new_tokens=6, call_threshold=0.0)
+    assert not any("greedy" in r for r in plain) and all(r["p_call"] < 0.5 for r in plain)
+    forced = smoke_test(model, fmt, max_new_tokens=6, call_threshold=1e-12)
+    call_tag = fmt.tokenizer.decode([fmt.call_start_id])
+    for p, f in zip(plain, forced):
+        assert f["output"].startswith(call_tag) and not p["output"].startswith(call_tag)
+        g = f["greedy"]
+        assert {k: g[k] for k in g if k != "p_call"} == {k: p[k] for k in p if k != "p_call"}
+        assert abs(g["p_call"] - p["p_call"]) < 1e-5
+    assert right_plain_greedy(forced) == right_plain_greedy(plain) == sum(r["right"] for r in plain)
+    text = smoke_text(forced, "after training", markdown=False)
+    assert text.count("plain greedy (the call decision changed its first token, P(call) ") == len(forced)
+    right = sum(r["right"] for r in forced)
+    assert f"## After: {right} of 4 right (plain greedy: {right_plain_greedy(forced)} of 4)" in smoke_text(forced, "After")

@@ -403,6 +403,7 @@ def test_tiny_test_yaml_writes_every_file(tmp_path):
     # the seed set writes text before every call: the first-token call decision is switched off
     assert json.loads((out / "call_threshold.json").read_text())["decision"] == "off"
     assert summary["smoke_test"]["call_threshold"] == 0.0
+    assert summary["smoke_test"]["right_plain_greedy"] == summary["smoke_test"]["right"]  # no decision, no change
     assert "trainable params" in proc.stdout
     # the saved template is the one training used (Qwen3's own here)
     assert "<think>" in (out / "chat_template.jinja").read_text()

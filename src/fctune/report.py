@@ -259,11 +259,12 @@ def smoke_table(summary: dict[str, Any]) -> str:
     from fctune.data.seed import SMOKE_PROMPTS
 
     smoke = summary.get("smoke_test") or {}
-    before, after = smoke.get("right_before"), smoke.get("right")
+    before, after, greedy = smoke.get("right_before"), smoke.get("right"), smoke.get("right_plain_greedy")
     n = smoke.get("prompts", len(SMOKE_PROMPTS))
     cell = (lambda v: "–" if v is None else f"{v} / {n}")
-    return ("| the four seed prompts (right tool and arguments) | base | tuned |\n|---|---:|---:|\n"
-            f"| {' · '.join(SMOKE_PROMPTS)} | {cell(before)} | {cell(after)} |")
+    return ("| the four seed prompts (right tool and arguments) | base | tuned | tuned, plain greedy |\n"
+            "|---|---:|---:|---:|\n"
+            f"| {' · '.join(SMOKE_PROMPTS)} | {cell(before)} | {cell(after)} | {cell(greedy)} |")
 
 
 def plot(report: dict[str, Any], path: str | Path) -> None:

@@ -42,7 +42,7 @@ from fctune.config import Config, dump_yaml
 from fctune.data.io import load_training_conversations
 from fctune.distributed import Dist, all_reduce_grads, all_reduce_sum, broadcast_params, init_distributed
 from fctune.errors import DataError, FctuneError
-from fctune.smoke import smoke_test, smoke_text, write_smoke_report
+from fctune.smoke import right_plain_greedy, smoke_test, smoke_text, write_smoke_report
 from fctune.token_rows import describe as describe_token_rows
 
 CPU_BUDGET_CAP = 1024
@@ -887,4 +887,5 @@ def _smoke_after(run: Run) -> dict:
     return {"prompts": len(results), "with_calls": sum(bool(r["calls"]) for r in results),
             "right": sum(r["right"] for r in results),
             "right_before": None if before is None else sum(r["right"] for r in before),
+            "right_plain_greedy": right_plain_greedy(results),
             "call_threshold": threshold, "seconds": round(time.time() - t0, 2)}
