@@ -18,7 +18,7 @@ import torch
 from fctune.calibrate import best_threshold, call_probability, decision_at, resolve_threshold, scored_turns
 from fctune.config import ModelConfig
 from fctune.data.io import load_conversations
-from fctune.data.seed import SMOKE_PROMPTS, original_tools
+from fctune.data.seed import SMOKE_EXPECTED, SMOKE_PROMPTS, original_tools
 from fctune.models import load_runtime
 
 
@@ -34,8 +34,8 @@ def tool_lists() -> dict[str, list[dict]]:
             "web_search": only("web_search")}
 
 
-EXPECTED_TOOL = ["get_weather", "calculate", "get_current_time", "web_search"]
-"""The tool each smoke prompt needs (fctune.data.seed.SMOKE_EXPECTED)."""
+EXPECTED_TOOL = [expected.split("(")[0] for expected in SMOKE_EXPECTED]
+"""The tool each smoke prompt needs, from fctune.data.seed.SMOKE_EXPECTED ("get_weather(location=北京)")."""
 
 
 def moved(tools: list[dict], name: str, position: int) -> list[dict]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import json
 import math
@@ -306,13 +305,9 @@ def describe_in_chinese(splits: dict[str, list[dict]], metas: dict[str, list[Met
     for name in ("train", "valid", "test"):
         for row, meta in zip(splits[name], metas[name]):
             if meta.lang == "zh" and rng.random() < share:
-                described = [copy.deepcopy(chinese.get(_tool_name(t), t)) for t in row["tools"]]
+                described = [chinese.get(t["function"]["name"], t) for t in row["tools"]]  # shared, as Builder.row shares
                 meta.zh_schemas = described != row["tools"]  # False where it offers none of the catalog's
                 row["tools"] = described
-
-
-def _tool_name(schema: dict) -> str:
-    return schema.get("function", schema).get("name", "")
 
 
 def _check_weights(weights: dict[str, int], names: set[str], held: list[str], seed: int) -> None:
