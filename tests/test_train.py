@@ -213,6 +213,74 @@ def test_merged_turns_give_the_loss_and_gradients_of_separate_turns(tiny, packin
         assert (g_mer[name] - grad).abs().max() <= 1e-4 * grad.abs().max(), name
 
 
+def _micro_batch(fmt):
+    """Samples of different conversations, as a micro-batch holds them: multi-turn trees and
+    single-turn samples without a system prompt (so they share the template's preamble), a
+    duplicate (its trained tokens must count twice, as they do apart), and last one with a system
+    prompt of its own (it shares the first few tokens only). Returns (samples, how many share the preamble)."""
+    from fctune.batching import merge_turns
+    from fctune.data.seed import seed_conversations
+    from fctune.data.synth import generate
+
+    def samples_of(conv, line):
+        return [Sample(r.input_ids, r.trainable, line, r.turn) for r in fmt.render_training(conv)]
+
+    def bare(conv):
+        return {**conv, "messages": [m for m in conv["messages"] if m["role"] != "system"]}
+
+    rows = generate(60, seed=3, mix={"multi_step": 0.6, "parallel": 0.4}, heldout=0).splits["train"]
+    trees = [merge_turns(samples_of(bare(c), i + 1)) for i, c in enumerate(rows) if len(samples_of(c, 0)) > 1][:3]
+    seed = seed_conversations()
+    single = [samples_of(bare(c), 1)[0] for c in seed[:2]]
+    with_system = {**seed[2], "messages": [{"role": "system", "content": "You are brief."}, *bare(seed[2])["messages"]]}
+    plain = trees + single + [single[0]]
+    return plain + [samples_of(with_system, 3)[0]], len(plain)
+
+
+def test_share_prefixes_stores_the_common_prompt_once(tiny):
+    from fctune.batching import share_prefixes
+    from fctune.formats import ChatFormat
+    from fctune.generate import common_prefix
+
+    samples, k = _micro_batch(ChatFormat(tiny[1]))
+    tree = share_prefixes(samples)
+    common = min(common_prefix(samples[0].input_ids, s.input_ids) for s in samples[:k])
+    assert common > 30  # the template's tools preamble
+    assert len(tree) <= sum(len(s) for s in samples) - (k - 1) * common
+    assert tree.trained_tokens == sum(s.trained_tokens for s in samples)
+    assert tree.decisions == sum(s.decisions for s in samples)
+    branches = [j for j in range(len(tree)) if sum(1 for p in tree.parents if p == j) > 1]
+    assert branches and not any(tree.trainable[j] for j in branches)  # samples part in their context only
+    pos = tree.positions()
+    roots = [j for j, p in enumerate(tree.parents) if p < 0]
+    assert len(roots) == 1 and all(pos[j] == 0 for j in roots)
+    assert share_prefixes(samples[:1]) is samples[0]
+
+
+@pytest.mark.parametrize("packing", [False, True])
+def test_shared_prefixes_give_the_loss_and_gradients_of_separate_samples(tiny, packing):
+    from fctune.formats import ChatFormat
+    from fctune.loss import trained_token_loss
+
+    samples, _k = _micro_batch(ChatFormat(tiny[1]))
+    model = all_projections_lora(_copy(tiny[0]), r=8, alpha=16)
+    model.train()
+    results = []
+    for share in (False, True):
+        model.zero_grad()
+        batch = collate(samples, packing, tiny[1].pad_token_id, decision_weight=3.0, share=share)
+        loss, n = trained_token_loss(model, batch)
+        loss.backward()
+        results.append((float(loss.detach()), n, batch["tokens"],
+                        {k: p.grad.clone() for k, p in model.named_parameters() if p.requires_grad}))
+    (l_sep, n_sep, t_sep, g_sep), (l_sh, n_sh, t_sh, g_sh) = results
+    assert n_sep == n_sh
+    assert t_sh < t_sep
+    assert l_sh == pytest.approx(l_sep, rel=1e-5)
+    for name, grad in g_sep.items():
+        assert (g_sh[name] - grad).abs().max() <= 1e-4 * grad.abs().max(), name
+
+
 # ----------------------------------------------------------------------------------- the plan
 
 
@@ -372,6 +440,28 @@ def test_tiny_run_learns_and_writes_adapter(tmp_path):
     for name in ("adapter_config.json", "fctune_config.yaml", "loss.png", "summary.json", "tokenizer_config.json"):
         assert (out / name).exists(), name
     assert not list_checkpoints(out)
+
+
+def test_tiny_run_with_shared_prefixes_ends_where_the_plain_run_does(tmp_path):
+    """``train.share_prefixes``: the same steps on the same samples, fewer tokens computed, the
+    same losses to float rounding."""
+    from fctune.data.schema import write_jsonl
+    from fctune.data.seed import seed_conversations
+    from fctune.train import train
+
+    data = tmp_path / "seed.jsonl"
+    write_jsonl(data, [{**c, "messages": [m for m in c["messages"] if m["role"] != "system"]}
+                       for c in seed_conversations()[:8]])
+    runs = {}
+    for share in ("false", "true"):
+        out = tmp_path / share
+        runs[share] = (train(_cfg(out, f"data.train_file={data}", "train.num_epochs=1", "train.save_steps=0",
+                                  f"train.share_prefixes={share}")), _losses(out))
+    (plain, plain_losses), (shared, shared_losses) = runs["false"], runs["true"]
+    assert shared["share_prefixes"] and not plain["share_prefixes"]
+    assert shared["steps"] == plain["steps"] == 2 and shared["trained_tokens"] == plain["trained_tokens"]
+    assert shared["tokens"] < plain["tokens"]
+    assert shared_losses == pytest.approx(plain_losses, rel=1e-4)
 
 
 @pytest.mark.slow

@@ -122,6 +122,13 @@ class TrainConfig:
     """Merge the per-turn samples of a conversation into one token tree, so the shared prefix (system
     prompt, tools, earlier turns) is computed once, not once per assistant turn. Same loss and
     gradients; the unit of a batch becomes the conversation, as in the original recipe."""
+    share_prefixes: bool = False
+    """Also merge the samples of each micro-batch into one tree, their common prompt prefix (the
+    template's system prompt and tools preamble; a whole tool list where rows offer the same one)
+    computed once and no padding (:func:`fctune.batching.share_prefixes`). Same loss and gradients
+    (to float rounding). Measured on the demo's first 6 steps on the 2-core CPU
+    (bench/shared_prefixes.py): 7.6 % fewer tokens computed, ~15 % less time. Off by default until a
+    whole run has been measured with it."""
     learning_rate: float = 1e-4
     """Peak learning rate."""
     optimizer: str = "adamw"

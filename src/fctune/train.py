@@ -691,7 +691,7 @@ def optimizer_step(run: Run, current: Any, divisor: float) -> tuple[float, float
     loss_acc, my_tokens = torch.zeros((), dtype=torch.float32, device=run.device), 0
     for mb in current.for_rank(run.dist.rank):
         batch = collate([run.data.samples[i] for i in mb], run.packing, run.tokenizer.pad_token_id, run.device,
-                        tc.decision_weight)
+                        tc.decision_weight, share=tc.share_prefixes)
         loss, _n = trained_token_loss(run.model, batch)
         (loss / divisor).backward()
         loss_acc += loss.detach()
@@ -858,6 +858,7 @@ def _summary(run: Run, progress: Progress, train_time: float, wall_start: float,
         "conversations": len(run.data.convs), "samples": len(run.data.samples), "samples_per_step": run.samples_per_step,
         "skipped": {"count": len(skipped), "lines": sorted({s["line"] for s in skipped}), "samples": skipped},
         "token_budget": run.budget, "packing": run.packing, "prefix_sharing": tc.prefix_sharing,
+        "share_prefixes": tc.share_prefixes,
         "decision_weight": tc.decision_weight,
         "tokens": progress.tokens, "trained_tokens": progress.trained_tokens,
         "tokens_per_s": round(progress.tokens / max(1e-9, train_time), 1),
