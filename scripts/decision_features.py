@@ -15,7 +15,7 @@ import json
 import torch
 
 from fctune.bfcl import load_items
-from fctune.calibrate import after_tool, auc, best_threshold, decides, decision_at
+from fctune.calibrate import auc, best_threshold, decision_at, decision_points
 from fctune.config import ModelConfig
 from fctune.data.io import load_conversations
 from fctune.generate import PrefixReuse, full_attention_only
@@ -45,14 +45,7 @@ def score_prompts(model, fmt, prompts: list[tuple[list[int], bool]]) -> list[tup
 
 def valid_prompts(fmt, path: str) -> list[tuple[list[int], bool]]:
     """The first position of every validation answer to a user message, as calibration scores them."""
-    prompts = []
-    for conv in load_conversations(path):
-        for turn in fmt.render_training(conv):
-            history = conv["messages"][:turn.turn]
-            if turn.prompt_length >= len(turn.input_ids) or not decides(history) or after_tool(history):
-                continue
-            prompts.append((turn.input_ids[:turn.prompt_length], turn.input_ids[turn.prompt_length] == fmt.call_start_id))
-    return prompts
+    return [(ids, call) for after, ids, call in decision_points(fmt, load_conversations(path), 10 ** 9) if not after]
 
 
 def main() -> None:

@@ -229,7 +229,8 @@ def _micro_batch(fmt):
         return {**conv, "messages": [m for m in conv["messages"] if m["role"] != "system"]}
 
     rows = generate(60, seed=3, mix={"multi_step": 0.6, "parallel": 0.4}, heldout=0).splits["train"]
-    trees = [merge_turns(samples_of(bare(c), i + 1)) for i, c in enumerate(rows) if len(samples_of(c, 0)) > 1][:3]
+    turns = [samples_of(bare(c), i + 1) for i, c in enumerate(rows)]
+    trees = [merge_turns(t) for t in turns if len(t) > 1][:3]
     seed = seed_conversations()
     single = [samples_of(bare(c), 1)[0] for c in seed[:2]]
     with_system = {**seed[2], "messages": [{"role": "system", "content": "You are brief."}, *bare(seed[2])["messages"]]}

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 BUCKET_STEPS = 8
 """Steps per length-sorted bucket: larger groups lengths more tightly, smaller keeps steps more random."""
@@ -107,25 +107,7 @@ def merge_turns(samples: Sequence[Sample]) -> Sample:
     sample and context in another is trained once), at the cost of the tree's tokens only.
     """
     assert samples, "merge_turns needs at least one sample"
-    if len(samples) == 1:
-        return samples[0]
-    ids: list[int] = []
-    trainable: list[int] = []
-    parents: list[int] = []
-    children: dict[tuple[int, int], int] = {}
-    for s in samples:
-        node = -1
-        for tok, keep in zip(s.input_ids, s.trainable):
-            nxt = children.get((node, tok))
-            if nxt is None:
-                nxt = len(ids)
-                children[(node, tok)] = nxt
-                ids.append(tok)
-                trainable.append(0)
-                parents.append(node)
-            trainable[nxt] |= keep
-            node = nxt
-    return Sample(ids, trainable, samples[0].line, -1, parents)
+    return samples[0] if len(samples) == 1 else _trie(samples, len)
 
 
 def _leading_context(s: Sample) -> int:
@@ -143,33 +125,39 @@ def share_prefixes(samples: Sequence[Sample]) -> Sample:
     The samples of a micro-batch are different conversations, but those with no system prompt (or
     the same one) open with the same tokens up to their tools (the template's system prompt and
     tools preamble: ~120 tokens of a ~330-token demo sample with Qwen2.5's template), and rows
-    offering the same tools share far more. Only the untrained chains they open with are merged (:func:`_leading_context`), so each
-    trained token stays in its own sample and is counted as often as before; everything after the
-    shared part hangs off it as in :func:`merge_turns`. Attention follows the tree and positions are
-    depths, so the loss and gradients equal those of the separate samples, at the cost of the
-    tree's tokens only, and no padding.
+    offering the same tools share far more. Only the untrained chains they open with are merged
+    (:func:`_leading_context`), so each trained token stays in its own sample and is counted as
+    often as before; everything after the shared part hangs off it as in :func:`merge_turns`.
+    Attention follows the tree and positions are depths, so the loss and gradients equal those of
+    the separate samples, at the cost of the tree's tokens only, and no padding.
     """
     assert samples, "share_prefixes needs at least one sample"
-    if len(samples) == 1:
-        return samples[0]
+    return samples[0] if len(samples) == 1 else _trie(samples, _leading_context)
+
+
+def _trie(samples: Sequence[Sample], shareable: Callable[[Sample], int]) -> Sample:
+    """The samples as one token tree: the first ``shareable(s)`` tokens of each sample join a node
+    of an earlier sample with the same parent and token, every other token gets a node of its own.
+    A node is trained where any sample trains its token. Samples may be trees themselves."""
     ids: list[int] = []
     trainable: list[int] = []
     parents: list[int] = []
     shared: dict[tuple[int, int], int] = {}
     for s in samples:
-        context = _leading_context(s)
+        limit = shareable(s)
         node_of: list[int] = []
         for j, (tok, keep) in enumerate(zip(s.input_ids, s.trainable)):
             p = s.parent(j)
             parent = node_of[p] if p >= 0 else -1
-            node = shared.get((parent, tok)) if j < context else None
+            node = shared.get((parent, tok)) if j < limit else None
             if node is None:
                 node = len(ids)
                 ids.append(tok)
-                trainable.append(keep)
+                trainable.append(0)
                 parents.append(parent)
-                if j < context:
+                if j < limit:
                     shared[(parent, tok)] = node
+            trainable[node] |= keep
             node_of.append(node)
     return Sample(ids, trainable, samples[0].line, -1, parents)
 

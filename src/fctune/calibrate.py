@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from fctune.config import TrainConfig
 from fctune.generate import DEFAULT_CALL_THRESHOLD
@@ -76,6 +76,20 @@ class ScoredTurn:
     """The answer opens with a call."""
 
 
+def decision_points(fmt: Any, conversations: Sequence[dict], max_length: int) -> Iterator[tuple[bool, list[int], bool]]:
+    """``(after a tool result, prompt ids, the answer opens with a call)`` for every assistant turn
+    that answers a user message or a tool result, turns over ``max_length`` tokens left out: where
+    a call decision is made, and what the data says it should be."""
+    for conv in conversations:
+        for turn in fmt.render_training(conv):
+            if len(turn.input_ids) > max_length or turn.prompt_length >= len(turn.input_ids):
+                continue
+            history = conv["messages"][:turn.turn]
+            if decides(history) or after_tool(history):
+                yield (after_tool(history), turn.input_ids[:turn.prompt_length],
+                       turn.input_ids[turn.prompt_length] == fmt.call_start_id)
+
+
 def scored_turns(model: Any, fmt: Any, conversations: Sequence[dict], max_length: int) -> list[ScoredTurn]:
     """One :class:`ScoredTurn` per assistant turn that answers a user message or a tool result, turns
     over ``max_length`` tokens left out. The turns of a conversation extend each other's prompts, so
@@ -91,17 +105,10 @@ def scored_turns(model: Any, fmt: Any, conversations: Sequence[dict], max_length
     model.eval()
     try:
         with torch.inference_mode():
-            for conv in conversations:
-                for turn in fmt.render_training(conv):
-                    if len(turn.input_ids) > max_length or turn.prompt_length >= len(turn.input_ids):
-                        continue
-                    history = conv["messages"][:turn.turn]
-                    if not (decides(history) or after_tool(history)):
-                        continue
-                    logits = reuse.run(model, turn.input_ids[:turn.prompt_length], device)[0][0]
-                    out.append(ScoredTurn(after_tool(history), call_probability(logits, fmt.call_start_id),
-                                          int(logits.argmax()) == fmt.call_start_id,
-                                          turn.input_ids[turn.prompt_length] == fmt.call_start_id))
+            for after, prompt, call in decision_points(fmt, conversations, max_length):
+                logits = reuse.run(model, prompt, device)[0][0]
+                out.append(ScoredTurn(after, call_probability(logits, fmt.call_start_id),
+                                      int(logits.argmax()) == fmt.call_start_id, call))
     finally:
         if was_training:
             model.train()
