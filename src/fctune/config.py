@@ -127,8 +127,9 @@ class TrainConfig:
     template's system prompt and tools preamble; a whole tool list where rows offer the same one)
     computed once and no padding (:func:`fctune.batching.share_prefixes`). Same loss and gradients
     (to float rounding). Measured on the demo's first 6 steps on the 2-core CPU
-    (bench/shared_prefixes.py): 7.6 % fewer tokens computed, ~15 % less time. Off by default until a
-    whole run has been measured with it."""
+    (bench/shared_prefixes.py): 7.6 % fewer tokens computed, ~15 % less time; over the whole demo run
+    only -2.0 % tokens and -0.6 % loop time (most later micro-batches hold one sample), same answers,
+    so off by default (docs/training.md)."""
     learning_rate: float = 1e-4
     """Peak learning rate."""
     optimizer: str = "adamw"

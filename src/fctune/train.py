@@ -555,8 +555,15 @@ def setup_batching(run: Run) -> None:
             f"{f' (with {variants} tool-list variant(s) of each)' if variants else ''}; "
             f"{run.samples_per_step} samples per optimizer step, {run.steps_per_epoch} steps per epoch, "
             f"{run.total_steps} steps; micro-batches up to {run.budget} tokens "
-            f"({'packed' if run.packing else 'padded to the longest of each'}); "
+            f"({_layout(tc.share_prefixes, run.packing)}); "
             f"{run.dist.world_size} process(es), {run.threads} thread(s) each")
+
+
+def _layout(share_prefixes: bool, packing: bool) -> str:
+    """How the training log describes a micro-batch's rows."""
+    if share_prefixes:
+        return "one token tree each, shared prompt prefixes computed once, no padding"
+    return "packed" if packing else "padded to the longest of each"
 
 
 # ----------------------------------------------------------------------------------- restore
