@@ -105,16 +105,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="bfcl-out", help="output directory")
     parser.add_argument("--config", default="configs/bfcl-recipe.yaml", help="training config")
-    parser.add_argument("--n", type=int, default=1000, help="synthetic conversations per language")
+    parser.add_argument("--n", type=int, default=None, help="synthetic conversations per language (1,000; --gpu 4,000)")
     parser.add_argument("--mix", default="no_call=0.35,parallel=0.15,multi_step=0.12,ask_back=0.05",
                         help="conversation kinds (fctune data synth --mix)")
     parser.add_argument("--long-tools", type=float, default=0.3, help="share of rows with long tool lists")
     parser.add_argument("--valid-rows", type=int, default=60, help="validation rows per language (calibration)")
-    parser.add_argument("--sample", type=int, default=100, help="BFCL test items per category (0: all)")
+    parser.add_argument("--sample", type=int, default=None, help="BFCL test items per category (0: all; 100, --gpu 0)")
     parser.add_argument("--bfcl", default="all", help="BFCL categories")
     parser.add_argument("--own-limit", type=int, default=20, help="items per category of the zh/en test splits")
     parser.add_argument("--gpu", action="store_true",
-                        help="a GPU run: 4,000 conversations per language, 2 epochs, every held-out BFCL item")
+                        help="a GPU run: 4,000 conversations per language, 2 epochs, every held-out BFCL item "
+                             "(--n, --sample and overrides such as train.max_minutes=5 still apply)")
     parser.add_argument("--quick", action="store_true", help="a few steps and items: checks the pipeline")
     parser.add_argument("--redo", action="store_true", help="run every stage again")
     parser.add_argument("--docs", action="store_true", help="also write docs/RESULTS.md")
@@ -122,13 +123,14 @@ def main() -> None:
     args = parser.parse_args()
     overrides = list(args.overrides)
     if args.gpu:
-        args.n, args.sample = 4000, 0
+        args.n, args.sample = 4000 if args.n is None else args.n, 0 if args.sample is None else args.sample
         overrides = ["model.device=cuda", "train.max_steps=-1", "train.num_epochs=2", "train.per_device_batch_size=4",
                      "train.gradient_accumulation_steps=2", "eval.batch_size=128", *overrides]
     if args.quick:
         args.n, args.sample, args.own_limit, args.valid_rows = 60, 2, 2, 10
         args.bfcl = "simple_python,multiple,irrelevance,live_simple"
         overrides = ["train.max_steps=2", "train.save_steps=0", "train.smoke_test=false", *overrides]
+    args.n, args.sample = 1000 if args.n is None else args.n, 100 if args.sample is None else args.sample
     out = ROOT / args.out
     data, adapter = out / "data", out / "adapter"
     if args.redo or not (data / "train.jsonl").is_file():
@@ -139,13 +141,13 @@ def main() -> None:
                f"data.valid_file={data / 'valid.jsonl'}", f"train.output_dir={adapter}", *overrides, *resume)
     common = ["--config", args.config, "--adapter", str(adapter), "--compare", "--no-progress",
               *[o for o in overrides if o.startswith(("model.", "eval."))]]
+    if args.redo or not (out / "eval-bfcl" / "report.json").is_file():  # first: what the recipe is judged on
+        fctune("eval-bfcl", "eval", *common, "--bfcl", args.bfcl, "--split", "test", "--sample", str(args.sample),
+               "--out", str(out / "eval-bfcl"))
     for lang in ("zh", "en"):
         if args.redo or not (out / f"eval-{lang}" / "report.json").is_file():
             fctune(f"eval-{lang}", "eval", *common, "--data", str(data / lang / "test.jsonl"),
                    "--limit", str(args.own_limit), "--out", str(out / f"eval-{lang}"))
-    if args.redo or not (out / "eval-bfcl" / "report.json").is_file():
-        fctune("eval-bfcl", "eval", *common, "--bfcl", args.bfcl, "--split", "test", "--sample", str(args.sample),
-               "--out", str(out / "eval-bfcl"))
     # stages kept from an earlier run keep their times; the total is theirs and this run's together
     previous = json.loads((out / "timings.json").read_text(encoding="utf-8")) if (out / "timings.json").is_file() else {}
     stages = {k: v for k, v in {**previous, **TIMINGS}.items() if k != "total"}

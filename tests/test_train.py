@@ -345,6 +345,14 @@ def test_lr_schedule():
     assert lr_lambda("constant", 10, 0)(9) == 1.0
 
 
+def test_steps_in_budget_fits_the_rest_of_the_budget():
+    from fctune.train import steps_in_budget
+
+    assert steps_in_budget(planned=100, done=12, elapsed_s=30.0, seconds_per_step=2.0, budget_s=120.0) == 57
+    assert steps_in_budget(100, 12, 30.0, 0.5, 120.0) == 100  # fits: never more than planned
+    assert steps_in_budget(100, 12, 200.0, 2.0, 120.0) == 12  # over already: stop where it is
+
+
 def test_auto_token_budget_follows_memory(monkeypatch):
     from types import SimpleNamespace
 
@@ -463,6 +471,106 @@ def test_tiny_run_with_shared_prefixes_ends_where_the_plain_run_does(tmp_path):
     assert shared["steps"] == plain["steps"] == 2 and shared["trained_tokens"] == plain["trained_tokens"]
     assert shared["tokens"] < plain["tokens"]
     assert shared_losses == pytest.approx(plain_losses, rel=1e-4)
+
+
+def test_fit_to_time_refits_the_schedule_to_the_steps_that_fit():
+    """After the measured steps the rest of the budget holds 30 more: the run's step count and its
+    cosine are re-fitted to them (the lr reaches the cosine's end at the new last step)."""
+    from types import SimpleNamespace
+
+    import torch
+
+    from fctune.distributed import Dist
+    from fctune.train import Progress, fit_to_time, lr_lambda
+
+    opt = torch.optim.AdamW([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda("cosine", 1000, 10))
+    run = SimpleNamespace(cfg=SimpleNamespace(train=SimpleNamespace(max_minutes=1.0, warmup_ratio=0.01, lr_scheduler="cosine")),
+                          dist=Dist(0, 1, 0, 1, "cpu"), total_steps=1000, scheduler=sched, time_fit=None,
+                          say=lambda _msg: None)
+    for _ in range(12):
+        opt.step(), sched.step()
+    progress = Progress(step=12, started=100.0)
+    fit_to_time(run, progress, {2: 102.0, 12: 112.0}, None)  # 1 s/step; 12 s spent, 48 s left
+    assert run.total_steps == 60 and run.time_fit == {"max_minutes": 1.0, "seconds_per_step": 1.0,
+                                                      "planned_steps": 1000, "steps": 60}
+    lrs = []
+    for _ in range(12, 60):
+        lrs.append(sched.get_last_lr()[0])
+        opt.step(), sched.step()
+    assert lrs[0] > 0.9 and lrs[-1] < 0.01 and all(a >= b for a, b in zip(lrs, lrs[1:]))
+
+
+def test_max_minutes_stops_a_run_at_the_steps_that_fit(tmp_path):
+    """A budget already spent when the rate is measured: the run stops there (and is saved as any
+    finished run); a budget the steps fit keeps them all."""
+    from fctune.data.schema import write_jsonl
+    from fctune.data.seed import seed_conversations
+    from fctune.train import TIME_FIT_STEPS, train
+
+    data = tmp_path / "seed.jsonl"
+    write_jsonl(data, seed_conversations()[:2] * 10)
+    common = [f"data.train_file={data}", "train.num_epochs=1", "train.per_device_batch_size=1",
+              "train.gradient_accumulation_steps=1", "train.save_steps=0"]
+    short = train(_cfg(tmp_path / "short", *common, "train.max_minutes=0.0001"))
+    stop = TIME_FIT_STEPS[1]
+    assert short["steps"] == stop < 20 and (tmp_path / "short" / "adapter_model.safetensors").is_file()
+    assert short["time_fit"]["planned_steps"] == 20 and short["time_fit"]["steps"] == stop
+    roomy = train(_cfg(tmp_path / "roomy", *common, "train.max_minutes=60"))
+    assert roomy["steps"] == 20 and roomy["time_fit"]["steps"] == roomy["time_fit"]["planned_steps"] == 20
+    assert train(_cfg(tmp_path / "none", *common, "train.max_steps=3"))["time_fit"] is None
+
+
+def _nan_loss_at(monkeypatch, calls: set[int] | None):
+    """``trained_token_loss`` made NaN on the given (1-based) calls, or on every call (``None``)."""
+    import fctune.loss
+
+    real, seen = fctune.loss.trained_token_loss, [0]
+
+    def patched(model, batch):
+        seen[0] += 1
+        loss, n = real(model, batch)
+        return (loss * float("nan"), n) if calls is None or seen[0] in calls else (loss, n)
+
+    monkeypatch.setattr(fctune.loss, "trained_token_loss", patched)
+
+
+def test_a_nonfinite_step_is_skipped_and_the_weights_stay_finite(tmp_path, monkeypatch):
+    """One micro-batch with a NaN loss: that step is not applied (said, listed in the summary), the
+    run goes on to its planned end, and no weight or logged loss is NaN."""
+    import math
+
+    import torch
+    from safetensors.torch import load_file
+
+    from fctune.data.schema import write_jsonl
+    from fctune.data.seed import seed_conversations
+    from fctune.train import train
+
+    data = tmp_path / "seed.jsonl"
+    write_jsonl(data, seed_conversations()[:2] * 4)
+    _nan_loss_at(monkeypatch, {3})  # one micro-batch per step: the third step
+    out = tmp_path / "run"
+    summary = train(_cfg(out, f"data.train_file={data}", "train.num_epochs=1", "train.per_device_batch_size=1",
+                         "train.gradient_accumulation_steps=1", "train.save_steps=0", "train.logging_steps=1"))
+    assert summary["steps"] == 8 and summary["skipped_steps"] == [3]
+    losses = {r["step"]: r["loss"] for r in _log(out) if "loss" in r}
+    assert math.isfinite(summary["final_loss"]) and math.isnan(losses.pop(3)) and all(map(math.isfinite, losses.values()))
+    assert all(torch.isfinite(v).all() for v in load_file(str(out / "adapter_model.safetensors")).values())
+
+
+def test_a_run_whose_every_step_is_nonfinite_stops_with_an_error(tmp_path, monkeypatch):
+    from fctune.data.schema import write_jsonl
+    from fctune.data.seed import seed_conversations
+    from fctune.errors import FctuneError
+    from fctune.train import MAX_NONFINITE_IN_A_ROW, train
+
+    data = tmp_path / "seed.jsonl"
+    write_jsonl(data, seed_conversations()[:2] * 10)
+    _nan_loss_at(monkeypatch, None)
+    with pytest.raises(FctuneError, match=f"training diverged: steps 1-{MAX_NONFINITE_IN_A_ROW} all had a non-finite"):
+        train(_cfg(tmp_path / "run", f"data.train_file={data}", "train.num_epochs=1", "train.per_device_batch_size=1",
+                   "train.gradient_accumulation_steps=1", "train.save_steps=0"))
 
 
 @pytest.mark.slow

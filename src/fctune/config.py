@@ -109,6 +109,12 @@ class TrainConfig:
     """Passes over the training data."""
     max_steps: int = -1
     """Stop after this many optimizer steps (-1: use num_epochs)."""
+    max_minutes: float = 0.0
+    """A time budget for the optimizer steps (0: none), for a machine whose speed is not known ahead:
+    the rate measured over a process's first steps sets how many steps fit, and the schedule (warm-up
+    and decay) is re-fitted to that count, so the run ends its schedule in time instead of being cut
+    mid-decay. Never more steps than num_epochs / max_steps give. Loading, calibration and the smoke
+    tests come on top; a resumed run gets the budget anew."""
     per_device_batch_size: int = 1
     """Samples per micro-batch in the original recipe; with token_budget > 0 micro-batches are built by tokens instead."""
     gradient_accumulation_steps: int = 8
@@ -421,6 +427,7 @@ def validate(cfg: Config) -> None:
         (0.0 <= cfg.data.source_languages <= 1.0, "data.source_languages must be within [0, 1]"),
         (cfg.data.max_distractors >= 0, "data.max_distractors must be >= 0"),
         (cfg.train.num_epochs > 0 or cfg.train.max_steps > 0, "train.num_epochs or train.max_steps must be > 0"),
+        (cfg.train.max_minutes >= 0, "train.max_minutes must be >= 0 (0: no time budget)"),
         (cfg.train.per_device_batch_size > 0, "train.per_device_batch_size must be > 0"),
         (cfg.train.gradient_accumulation_steps > 0, "train.gradient_accumulation_steps must be > 0"),
         (cfg.train.token_budget >= 0, "train.token_budget must be >= 0"),

@@ -33,6 +33,7 @@ import random
 import shutil
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -167,6 +168,22 @@ def lr_lambda(kind: str, total_steps: int, warmup_steps: int) -> Callable[[int],
         return 0.5 * (1.0 + math.cos(math.pi * progress))
 
     return factor
+
+
+MAX_NONFINITE_IN_A_ROW = 10
+"""Optimizer steps in a row with a non-finite loss or gradient norm after which the run stops with
+an error (it has diverged); a lone one is skipped, the weights left as they were."""
+
+TIME_FIT_STEPS = (2, 12)
+"""``train.max_minutes``: the rate is measured between these steps of a process's loop (the first
+steps warm caches and kernels, so they are left out of the rate but counted in the time)."""
+
+
+def steps_in_budget(planned: int, done: int, elapsed_s: float, seconds_per_step: float, budget_s: float) -> int:
+    """Optimizer steps that fit ``budget_s``: the ``done`` ones (``elapsed_s`` so far) and as many more
+    as the rest of the budget holds at ``seconds_per_step``; never fewer than ``done`` nor more than ``planned``."""
+    left = max(0.0, budget_s - elapsed_s)
+    return max(done, min(planned, done + int(left // max(seconds_per_step, 1e-9))))
 
 
 # ----------------------------------------------------------------------------------------- run
@@ -376,6 +393,8 @@ class Run:
     """Progress lines (rank 0; a no-op elsewhere)."""
     log: Any = None
     """The train_log.jsonl writer (:class:`_Log`)."""
+    time_fit: dict[str, Any] | None = None
+    """``train.max_minutes``: the measured rate and the steps it let in (:func:`fit_to_time`)."""
     base_fingerprint: dict[str, Any] = field(default_factory=dict)
     """:func:`fctune.fingerprint.fingerprint` of the base, saved beside the adapter."""
 
@@ -586,6 +605,8 @@ class Progress:
     last_valid_step: int = -1
     started: float = field(default_factory=time.time)
     """When this process's loop started (wall clock)."""
+    skipped: list[int] = field(default_factory=list)
+    """Steps whose loss or gradients were not finite: not applied (:func:`optimizer_step`)."""
 
     def epoch_progress(self) -> float:
         return self.epoch + (self.step_in_epoch / max(1, len(self.plan.steps)) if self.plan is not None else 0.0)
@@ -611,7 +632,7 @@ def restore(run: Run) -> Progress:
     run.scheduler.load_state_dict(state["scheduler"])
     return Progress(step=state["step"], epoch=state["epoch"], step_in_epoch=state["step_in_epoch"],
                     elapsed_before=state["elapsed"], tokens=state["tokens"], trained_tokens=state["trained_tokens"],
-                    plan=EpochPlan.from_state(state["plan"]))
+                    plan=EpochPlan.from_state(state["plan"]), skipped=list(state.get("skipped", [])))
 
 
 def prepare_outputs(run: Run, progress: Progress) -> None:
@@ -650,6 +671,7 @@ def fit(run: Run, progress: Progress) -> None:
     bar = _progress_bar(run, progress.step)
     progress.started = time.time()
     interval = {"loss": 0.0, "weight": 0.0, "tokens": 0, "t": time.time()}
+    first, marks = progress.step, {}
     while progress.step < run.total_steps:
         if progress.plan is None or progress.plan.epoch != progress.epoch:
             progress.plan = plan_epoch(lengths, trained, run.samples_per_step, run.budget, tc.seed, progress.epoch,
@@ -658,20 +680,27 @@ def fit(run: Run, progress: Progress) -> None:
             current = progress.plan.steps[progress.step_in_epoch]
             divisor = step_loss_weight(current, loss_weights)
             lr = run.scheduler.get_last_lr()[0]
-            loss_sum, step_tokens = optimizer_step(run, current, divisor)
+            loss_sum, step_tokens, applied = optimizer_step(run, current, divisor)
             progress.step += 1
             progress.step_in_epoch += 1
-            progress.loss = loss_sum / divisor
             progress.tokens += int(step_tokens)
             progress.trained_tokens += current.trained_tokens
-            interval["loss"] += loss_sum
-            interval["weight"] += divisor
             interval["tokens"] += int(step_tokens)
+            if applied:
+                progress.loss = loss_sum / divisor
+                interval["loss"] += loss_sum
+                interval["weight"] += divisor
+            else:
+                _skip(run, progress, loss_sum / divisor)
             if progress.step % max(1, tc.logging_steps) == 0 or progress.step == run.total_steps:
                 _log_step(run, progress, interval, lr, bar)
                 interval = {"loss": 0.0, "weight": 0.0, "tokens": 0, "t": time.time()}
             if bar is not None:
                 bar.update(1)
+            if tc.max_minutes > 0 and progress.step - first in TIME_FIT_STEPS:
+                marks[progress.step - first] = time.time()
+                if len(marks) == len(TIME_FIT_STEPS):
+                    fit_to_time(run, progress, marks, bar)
             if tc.eval_steps > 0 and progress.step % tc.eval_steps == 0:
                 validate(run, progress, bar)
             if tc.save_steps > 0 and progress.step % tc.save_steps == 0 and progress.step < run.total_steps:
@@ -686,9 +715,52 @@ def fit(run: Run, progress: Progress) -> None:
     validate(run, progress, None)
 
 
-def optimizer_step(run: Run, current: Any, divisor: float) -> tuple[float, float]:
+def _skip(run: Run, progress: Progress, loss: float) -> None:
+    """A step whose loss or gradients were not finite was not applied: say so, and stop the run
+    once :data:`MAX_NONFINITE_IN_A_ROW` came in a row."""
+    progress.skipped.append(progress.step)
+    run.say(f"step {progress.step}: non-finite loss or gradients (loss {loss:.4g}): step skipped, weights unchanged")
+    recent = progress.skipped[-MAX_NONFINITE_IN_A_ROW:]
+    if len(recent) == MAX_NONFINITE_IN_A_ROW and recent[-1] - recent[0] == MAX_NONFINITE_IN_A_ROW - 1:
+        raise FctuneError(f"training diverged: steps {recent[0]}-{recent[-1]} all had a non-finite loss or "
+                          f"gradients; try a lower train.learning_rate, or model.dtype=float32 if it runs in "
+                          f"{str(next(run.model.parameters()).dtype).replace('torch.', '')}")
+
+
+def fit_to_time(run: Run, progress: Progress, marks: dict[int, float], bar: Any) -> None:
+    """``train.max_minutes``: from the rate between the :data:`TIME_FIT_STEPS` marks, the steps that
+    fit the budget; when fewer than planned, the run's step count and its schedule are re-fitted to
+    them (every process the same: rates and times are averaged over processes)."""
+    from fctune.distributed import all_reduce_sum
+
+    tc = run.cfg.train
+    lo, hi = TIME_FIT_STEPS
+    world = max(1, run.dist.world_size)
+    rate, elapsed = (v / world for v in all_reduce_sum(
+        [(marks[hi] - marks[lo]) / (hi - lo), marks[hi] - progress.started], run.dist))
+    planned = run.total_steps
+    fitted = steps_in_budget(planned, progress.step, elapsed, rate, tc.max_minutes * 60)
+    run.time_fit = {"max_minutes": tc.max_minutes, "seconds_per_step": round(rate, 4), "planned_steps": planned,
+                    "steps": fitted}
+    if fitted >= planned:
+        run.say(f"max_minutes {tc.max_minutes:g}: {rate:.2f} s/step, the {planned} planned steps fit")
+        return
+    run.total_steps = fitted
+    warmup = math.ceil(tc.warmup_ratio * fitted)
+    run.scheduler.lr_lambdas = [lr_lambda(tc.lr_scheduler, fitted, warmup) for _ in run.scheduler.lr_lambdas]
+    if bar is not None:
+        bar.total = fitted
+        bar.refresh()
+    run.say(f"max_minutes {tc.max_minutes:g}: {rate:.2f} s/step, {fitted} of the {planned} planned steps fit; "
+            f"schedule re-fitted to {fitted} steps ({warmup} warm-up)")
+
+
+def optimizer_step(run: Run, current: Any, divisor: float) -> tuple[float, float, bool]:
     """One optimizer step over this process's micro-batches of ``current`` (gradients summed over
-    processes, clipped); returns (the step's summed loss, its tokens), all processes'."""
+    processes, clipped); returns the step's summed loss and its tokens (all processes'), and whether
+    it was applied: a non-finite loss or gradient norm (a bf16 overflow, say) would turn every
+    weight into NaN, so such a step is dropped (the schedule still advances). Every process sees the
+    same summed loss and gradients, so all drop the same steps."""
     import torch
 
     from fctune.batching import collate
@@ -705,12 +777,15 @@ def optimizer_step(run: Run, current: Any, divisor: float) -> tuple[float, float
         my_tokens += batch["tokens"]
     all_reduce_grads(run.params, run.dist)
     loss_sum, step_tokens = all_reduce_sum([float(loss_acc), float(my_tokens)], run.dist)
-    if tc.max_grad_norm > 0:
-        torch.nn.utils.clip_grad_norm_(run.params, tc.max_grad_norm)
-    run.optimizer.step()
-    run.scheduler.step()
+    norm = torch.nn.utils.clip_grad_norm_(run.params, tc.max_grad_norm if tc.max_grad_norm > 0 else math.inf)
+    applied = math.isfinite(loss_sum) and bool(torch.isfinite(norm))
+    if applied:
+        run.optimizer.step()
+    with warnings.catch_warnings():  # a skipped first step: torch warns that the optimizer has not stepped yet
+        warnings.filterwarnings("ignore", message=r"Detected call of `lr_scheduler\.step\(\)` before")
+        run.scheduler.step()
     run.optimizer.zero_grad(set_to_none=True)
-    return loss_sum, step_tokens
+    return loss_sum, step_tokens, applied
 
 
 def _progress_bar(run: Run, initial: int) -> Any:
@@ -726,7 +801,7 @@ def _log_step(run: Run, progress: Progress, interval: dict[str, float], lr: floa
     now = time.time()
     rate = interval["tokens"] / max(1e-9, now - interval["t"])
     rec = {"step": progress.step, "epoch": round(progress.epoch_progress(), 4),
-           "loss": interval["loss"] / max(1e-9, interval["weight"]), "lr": lr,
+           "loss": interval["loss"] / interval["weight"] if interval["weight"] > 0 else math.nan, "lr": lr,
            "tokens": progress.tokens, "trained_tokens": progress.trained_tokens,
            "tokens_per_s": round(rate, 1), "elapsed": round(progress.elapsed(), 3)}
     run.log.write(rec)
@@ -762,6 +837,7 @@ def _checkpoint(run: Run, progress: Progress) -> None:
         "plan": progress.plan.to_state(), "token_budget": run.budget, "packing": run.packing,
         "data_fingerprint": data_fingerprint(run.data.samples), "samples_per_step": run.samples_per_step,
         "elapsed": progress.elapsed(), "tokens": progress.tokens, "trained_tokens": progress.trained_tokens,
+        "skipped": progress.skipped,
     }
     save_checkpoint(run.out_dir, progress.step, run.model, state, run.dist, run.cfg.train.save_total_limit)
 
@@ -878,6 +954,8 @@ def _summary(run: Run, progress: Progress, train_time: float, wall_start: float,
         "untrained_token_rows": [r.as_dict() for r in run.untrained], "trained_token_rows": run.token_ids,
         "final_loss": progress.loss, "valid_loss": progress.valid_loss,
         "resumed_from_step": run.state["step"] if run.state else None,
+        "time_fit": run.time_fit,
+        "skipped_steps": progress.skipped,
         "call_threshold": calibration,
     }
 
