@@ -297,7 +297,7 @@ def test_the_saved_after_tool_rule_applies_after_tool_results_only(tmp_path, too
     for key in ("1:1", "2:1", "3:1"):  # answers to a user: the user-turn threshold, the same in both
         assert calibrated["preds"][key]["raw"] == explicit["preds"][key]["raw"]
     assert "after a tool result, at least 1e-30" in (tmp_path / "calibrated" / "report.md").read_text(encoding="utf-8")
-    # plain greedy beside the decision: the answers it changed generated again without it, and scored
+    # plain greedy beside the decision: the answers it changed continued without it, and scored
     changed = [p for p in calibrated["preds"].values() if p["decision"]]
     assert changed and all(p["greedy"]["raw"] == explicit["preds"][p["id"]]["raw"] for p in changed)
     assert not any("greedy" in p for p in calibrated["preds"].values() if not p["decision"])

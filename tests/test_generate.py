@@ -263,6 +263,48 @@ def test_stop_replies_ends_answers_that_open_with_text(model, fmt):
         [f.token_ids for f in free]
 
 
+class CallAndStops(CallAt):
+    """``fmt`` with a call token and extra stop tokens."""
+
+    def __init__(self, fmt, call_id, stops):
+        super().__init__(fmt, call_id)
+        self.stop_token_ids = sorted(set(fmt.stop_token_ids) | set(stops))
+
+
+@pytest.mark.parametrize("stop_replies", [False, True])
+def test_greedy_too_gives_the_plain_greedy_answer_where_the_decision_changed_it(model, fmt, mode, stop_replies):
+    """Per-row thresholds that force a call on some prompts, keep others from the call their greedy
+    answer opens with, and leave the rest alone: each changed answer carries its plain greedy one,
+    token for token what ``call_threshold=0`` gives (rows stopping early, batches of 1 and 4), and
+    the answers themselves are those of a run without ``greedy_too``."""
+    prompts = _prompts(fmt, TOOLS)
+    free = generate(model, fmt, prompts, max_new_tokens=10, batch_size=1, progress=False)
+    firsts = [g.token_ids[0] for g in free]
+    opens = [t == firsts[1] for t in firsts]
+    assert 0 < sum(opens) < len(prompts)
+    f = CallAndStops(fmt, firsts[1], {free[0].token_ids[3], free[2].token_ids[1]})
+    # greedy opens with the call: keep it from it (reply); greedy does not: force one, or leave it (0)
+    limits = [0.999999 if o else (1e-12 if i % 3 else 0.0) for i, o in enumerate(opens)]
+    kw = dict(progress=False, stop_replies=stop_replies)
+    plain = generate(model, f, prompts, 10, 1, **kw)
+    for bs in (1, 4):
+        out = generate(model, f, prompts, 10, bs, call_threshold=limits, greedy_too=True, **kw)
+        changed = [i for i, g in enumerate(out) if g.decision]
+        assert {out[i].decision for i in changed} == {"call", "reply"} and len(changed) < len(prompts)
+        for p, g in zip(plain, out):
+            if not g.decision:
+                assert g.greedy is None and g.token_ids == p.token_ids
+                continue
+            assert (g.greedy.token_ids, g.greedy.finish_reason, g.greedy.text) == (p.token_ids, p.finish_reason, p.text)
+            assert g.greedy.decision == "" and g.greedy.call_probability == pytest.approx(p.call_probability, abs=1e-6)
+        assert out.stats.greedy_tokens == sum(len(plain[i].token_ids) for i in changed)
+        assert out.stats.generated_tokens == sum(len(g.token_ids) for g in out)
+        without = generate(model, f, prompts, 10, bs, call_threshold=limits, **kw)
+        assert [g.token_ids for g in without] == [g.token_ids for g in out] and all(g.greedy is None for g in without)
+    if stop_replies:  # a fork that opens with text ends there, as the plain greedy run does
+        assert any(out[i].greedy.finish_reason == "reply" for i in changed)
+
+
 def test_smoke_test_shows_plain_greedy_where_the_call_decision_changed_the_answer(model, fmt):
     """The seed prompts under a call decision that forces a call (this random model never opens with
     one): each answer then opens with the call token, and beside it stands the plain greedy answer,

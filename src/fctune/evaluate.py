@@ -180,9 +180,10 @@ def run_eval(cfg: Config | None = None, data: str | None = None, bfcl: str | Seq
     ``compare=True`` (needs an adapter) runs the base model (adapter disabled) and the tuned one in
     one go; ``responses`` scores texts from a JSONL file instead of generating (no model; an empty
     ``cfg.model.name_or_path`` leaves the report without a model name). How often the call decision
-    changed the greedy answer is in each run's ``generation`` stats; the answers it changed are
-    generated again plain greedy, and ``greedy`` maps a run's label to its summary with those answers
-    (plain greedy on every item, at the cost of the changed ones only). The report's ``runs`` maps
+    changed the greedy answer is in each run's ``generation`` stats; beside each answer it changed
+    stands the plain greedy one (continued on the same prompt pass from the greedy first token,
+    ``generate(..., greedy_too=True)``), and ``greedy`` maps a run's label to its summary with those
+    answers (plain greedy on every item, at the cost of the changed answers' tokens only). The report's ``runs`` maps
     ``base`` / ``tuned`` / ``responses`` to per-run summaries (:func:`fctune.report.summarize_run`);
     with two runs ``delta`` holds tuned minus base accuracy.
     """
@@ -245,7 +246,8 @@ def run_eval(cfg: Config | None = None, data: str | None = None, bfcl: str | Seq
         variants = (["base", "tuned"] if compare else ["tuned" if adapter else "base"])
 
         def run(label: str, ids: list, thresholds: Any, desc: str) -> Any:
-            kw = dict(progress=progress, desc=desc, call_threshold=thresholds, stop_replies=stop_replies)
+            kw = dict(progress=progress, desc=desc, call_threshold=thresholds, stop_replies=stop_replies,
+                      greedy_too=True)
             if label == "base" and adapter:
                 from fctune.token_rows import fold_token_rows
 
@@ -267,10 +269,10 @@ def run_eval(cfg: Config | None = None, data: str | None = None, bfcl: str | Seq
                                         gens.stats.as_dict(), cats)
             say(f"{label}: {runs[label]['overall']['accuracy']:.1%} overall, "
                 f"{gens.stats.tokens_per_second:.1f} tok/s")
-            changed = [k for k, g in enumerate(gens) if g.decision]
+            changed = [k for k, g in enumerate(gens) if g.greedy is not None]
             if changed:
-                say(f"{label}: {len(changed)} answer(s) the call decision changed, generated again plain greedy")
-                again = run(label, [prompts[k] for k in changed], 0.0, f"{label} greedy")
+                say(f"{label}: {len(changed)} answer(s) the call decision changed; beside them their plain greedy ones")
+                again = [gens[k].greedy for k in changed]
                 redone = score_outputs([items[k] for k in changed], [g.text for g in again], f"{label}-greedy",
                                        [g.finish_reason for g in again])
                 # one prediction row per item, its greedy answer beside it; the run scored plain greedy

@@ -62,6 +62,9 @@ class Generation:
     ``None`` when sampling."""
     decision: str = ""
     """``"call"`` / ``"reply"`` when the call decision overrode the plain greedy first token, else ``""``."""
+    greedy: "Generation | None" = None
+    """With ``generate(..., greedy_too=True)``, where the decision changed the first token: the plain
+    greedy answer, continued from the greedy first token on the same prompt pass; else ``None``."""
 
 
 @dataclass
@@ -81,6 +84,8 @@ class GenerationStats:
     """Answers the call decision opened with a call where the likeliest single token did not."""
     forced_replies: int = 0
     """Answers the call decision kept from a call the likeliest single token would have opened."""
+    greedy_tokens: int = 0
+    """Tokens of the plain greedy answers beside the changed ones (``greedy_too``); not in ``generated_tokens``."""
 
     @property
     def tokens_per_second(self) -> float:
@@ -449,13 +454,15 @@ def _run_batch(model: Any, prompts: list[list[int]], max_new_tokens: int, stop_i
                temperature: float, top_p: float, generator: Any, on_finish: Any,
                stats: GenerationStats, decide: tuple[int, list[float]] | None = None,
                reuse: PrefixReuse | None = None, cancel: Any = None,
-               reply_stop: int | None = None) -> list[tuple[list[int], str, Any]]:
-    """Generate for one batch; returns ``(token_ids, finish_reason, (P(call), decision) or None)`` per
-    prompt, in batch order. ``decide``: ``(call token id, threshold per prompt)`` for
-    :func:`decide_first_token` (greedy batches only). ``reuse``: prefix reuse of the prompt passes
-    on a CPU (:class:`PrefixReuse`). ``cancel``: an event that ends every row (``cancelled``) at the
-    next step once set. ``reply_stop``: the call token id; a row whose first token is another one
-    ends there (``reply``)."""
+               reply_stop: int | None = None, greedy_too: bool = False) -> list[tuple[list[int], str, Any, Any]]:
+    """Generate for one batch; returns ``(token_ids, finish_reason, (P(call), decision) or None,
+    plain greedy (token_ids, finish_reason) or None)`` per prompt, in batch order. ``decide``:
+    ``(call token id, threshold per prompt)`` for :func:`decide_first_token` (greedy batches only).
+    ``reuse``: prefix reuse of the prompt passes on a CPU (:class:`PrefixReuse`). ``cancel``: an
+    event that ends every row (``cancelled``) at the next step once set. ``reply_stop``: the call
+    token id; a row whose first token is another one ends there (``reply``). ``greedy_too``: a row
+    whose first token the decision changed forks: a second row, on a copy of its prompt's cache,
+    goes on from the greedy first token under the same rules (no second prompt pass)."""
     import torch
 
     device = next(model.parameters()).device
@@ -464,25 +471,41 @@ def _run_batch(model: Any, prompts: list[list[int]], max_new_tokens: int, stop_i
     batch = _prompt_pass(model, prompts, max_new_tokens, pad_id, reuse)
     batch.logits[0, 0].item()  # wait for the device before reading the clock
     stats.prefill_seconds += time.perf_counter() - started
-    active = list(range(rows))  # batch row -> prompt index (within this batch)
+    active = list(range(rows))  # batch row -> slot: a prompt (< rows) or a plain greedy fork of one
     tokens: list[list[int]] = [[] for _ in range(rows)]
     finish: list[str] = [""] * rows
     decided: list[Any] = [None] * rows
+    fork_of: dict[int, int] = {}  # prompt -> the slot of its plain greedy fork
+
+    def done(slot: int) -> None:
+        if slot < rows:
+            on_finish(len(tokens[slot]))
+        else:
+            stats.greedy_tokens += len(tokens[slot])
+
     for step in range(max_new_tokens):
         if cancel is not None and cancel.is_set():
             for r in active:
                 finish[r] = "cancelled"
-                on_finish(len(tokens[r]))
+                done(r)
             break
         nxt, decision = _first_pick(batch.logits, step, temperature, top_p, generator, decide)
+        picks = [(k, active[k], tok) for k, tok in enumerate(nxt.tolist())]  # (batch row, slot, token)
         if decision is not None:
             p_call, changes = decision
             decided = list(zip(p_call, changes))
             stats.forced_calls += changes.count("call")
             stats.forced_replies += changes.count("reply")
-        keep: list[int] = []
-        for k, tok in enumerate(nxt.tolist()):
-            r = active[k]
+            if greedy_too:
+                plain = _pick(batch.logits, 0.0, 1.0, None).tolist()  # what the first token would have been
+                for k, change in enumerate(changes):
+                    if change:
+                        fork_of[k] = len(tokens)
+                        tokens.append([])
+                        finish.append("")
+                        picks.append((k, fork_of[k], plain[k]))
+        keep: list[tuple[int, int, int]] = []
+        for k, r, tok in picks:
             tokens[r].append(tok)
             if tok in stop_ids:
                 finish[r] = "stop"
@@ -491,24 +514,26 @@ def _run_batch(model: Any, prompts: list[list[int]], max_new_tokens: int, stop_i
             elif len(tokens[r]) >= max_new_tokens:
                 finish[r] = "length"
             else:
-                keep.append(k)
+                keep.append((k, r, tok))
                 continue
-            on_finish(len(tokens[r]))
+            done(r)
         if not keep:
             break
-        if len(keep) < len(active):  # drop finished rows from the batch and the cache
-            index = torch.tensor(keep, device=device)
+        if len(keep) < len(active) or len(picks) > len(active):  # drop finished rows; forks copy theirs
+            index = torch.tensor([k for k, _, _ in keep], device=device)
             batch.cache.batch_select_indices(index)
-            batch.full_mask, nxt, batch.next_pos = batch.full_mask[index], nxt[index], batch.next_pos[index]
-            active = [active[k] for k in keep]
+            batch.full_mask, batch.next_pos = batch.full_mask[index], batch.next_pos[index]
+            nxt = torch.tensor([tok for _, _, tok in keep], dtype=nxt.dtype, device=nxt.device)
+            active = [r for _, r, _ in keep]
         _decode_step(model, batch, nxt, step)
-    return list(zip(tokens, finish, decided))
+    greedy = [(tokens[fork_of[r]], finish[fork_of[r]]) if r in fork_of else None for r in range(rows)]
+    return list(zip(tokens[:rows], finish[:rows], decided, greedy))
 
 
 def generate(model: Any, fmt: Any, prompts: list[list[int]], max_new_tokens: int = 256, batch_size: int = 16,
              temperature: float = 0.0, top_p: float = 1.0, progress: bool = True, seed: int = 0,
              desc: str = "generate", call_threshold: float | Sequence[float] = 0.0,
-             cancel: Any = None, stop_replies: bool = False) -> Generations:
+             cancel: Any = None, stop_replies: bool = False, greedy_too: bool = False) -> Generations:
     """Complete every prompt (token ids from ``fmt.prompt_ids``); results in input order.
 
     Greedy when ``temperature`` is 0. ``batch_size`` prompts of similar length are generated
@@ -522,7 +547,9 @@ def generate(model: Any, fmt: Any, prompts: list[list[int]], max_new_tokens: int
     ``stop_replies``: an answer whose first token is not the call token ends after that token
     (``finish_reason`` ``reply``): an evaluation that scores such an answer as a reply needs no more
     of it (``fctune eval``'s ``eval.replies``, docs/evaluation.md); a format without a call token
-    cannot tell, and generates in full.
+    cannot tell, and generates in full. ``greedy_too``: where the decision changed an answer's first
+    token, its plain greedy answer too (:attr:`Generation.greedy`), continued on the same prompt pass:
+    what ``call_threshold=0`` would give, without processing those prompts again.
     """
     import torch
     from tqdm.auto import tqdm
@@ -548,7 +575,7 @@ def generate(model: Any, fmt: Any, prompts: list[list[int]], max_new_tokens: int
     # one prompt pass at a time: token order, so that neighbours share prefixes; batched prompt
     # passes: length order, so that a batch pads little
     order = sorted(range(len(prompts)), key=(lambda i: prompts[i]) if reuse else (lambda i: -len(prompts[i])))
-    results: list[tuple[list[int], str, Any] | None] = [None] * len(prompts)
+    results: list[tuple[list[int], str, Any, Any] | None] = [None] * len(prompts)
     bar = tqdm(total=len(prompts), desc=desc, unit="prompt", disable=not progress, file=sys.stderr,
                dynamic_ncols=True, leave=False)
     was_training = model.training
@@ -568,12 +595,12 @@ def generate(model: Any, fmt: Any, prompts: list[list[int]], max_new_tokens: int
                 chunk = order[b:b + batch_size]
                 if cancel is not None and cancel.is_set():
                     for i in chunk:
-                        results[i] = ([], "cancelled", None)
+                        results[i] = ([], "cancelled", None, None)
                     continue
                 rule = (call_id, [limits[i] for i in chunk]) if decide else None
                 outs = _run_batch(model, [list(prompts[i]) for i in chunk], max_new_tokens, stop_ids, pad_id,
                                   temperature, top_p, generator, on_finish, stats, rule, reuse, cancel,
-                                  reply_stop)
+                                  reply_stop, greedy_too)
                 stats.batches += 1
                 for i, res in zip(chunk, outs):
                     results[i] = res
@@ -586,10 +613,18 @@ def generate(model: Any, fmt: Any, prompts: list[list[int]], max_new_tokens: int
     gens = []
     for prompt, res in zip(prompts, results):
         assert res is not None
-        token_ids, reason, decided = res
-        body = token_ids[:-1] if reason == "stop" else token_ids
+        token_ids, reason, decided, plain = res
         p_call, decision = decided if decided is not None else (None, "")
-        gens.append(Generation(text=fmt.decode(body), token_ids=token_ids, prompt_tokens=len(prompt),
-                               completion_tokens=len(token_ids), finish_reason=reason,
-                               call_probability=p_call, decision=decision))
+        gen = _generation(fmt, len(prompt), token_ids, reason, p_call, decision)
+        if plain is not None:
+            gen.greedy = _generation(fmt, len(prompt), *plain, p_call, "")
+        gens.append(gen)
     return Generations(gens, stats)
+
+
+def _generation(fmt: Any, prompt_tokens: int, token_ids: list[int], reason: str, p_call: float | None,
+                decision: str) -> Generation:
+    body = token_ids[:-1] if reason == "stop" else token_ids
+    return Generation(text=fmt.decode(body), token_ids=token_ids, prompt_tokens=prompt_tokens,
+                      completion_tokens=len(token_ids), finish_reason=reason, call_probability=p_call,
+                      decision=decision)

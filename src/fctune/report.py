@@ -183,7 +183,7 @@ def greedy_lines(report: dict[str, Any]) -> list[str]:
     head = [cell for run, _ in pairs for cell in (f"{run['label']}, call decision", f"{run['label']}, plain greedy")]
     lines = ["", "Plain greedy beside the call decision (the answers the decision changed, "
              + ", ".join(f"{g['regenerated']} of {run['label']}" for run, g in pairs)
-             + ", generated again without it; every other answer is the same):", "",
+             + ", continued without it from their greedy first token; every other answer is the same):", "",
              "| | " + " | ".join(head) + " |", "|---|" + "|".join("---:" for _ in head) + "|"]
 
     def row(name: str, get: Any) -> str:

@@ -16,24 +16,22 @@ def smoke_test(model: Any, fmt: Any, max_new_tokens: int = SMOKE_MAX_NEW_TOKENS,
     (the call decision as in eval, chat and serve: ``call_threshold``), each judged right or not
     (:func:`fctune.data.seed.smoke_answer_is_right`), with the model's P(call) at its first token.
 
-    Where the call decision overrode the likeliest first token, the answer is also generated plain
-    greedy (``"greedy"``: the same fields), as the eval reports show plain greedy beside the
-    decision: a prompt the decision keeps from a call is then seen with the call it would have made."""
+    Where the call decision overrode the likeliest first token, the plain greedy answer stands beside
+    it (``"greedy"``: the same fields; ``generate(..., greedy_too=True)``), as the eval reports show
+    plain greedy beside the decision: a prompt the decision keeps from a call is then seen with the
+    call it would have made."""
     from fctune.data.seed import SMOKE_PROMPTS, original_tools
     from fctune.generate import generate
 
     tools = original_tools()
     prompts = [fmt.prompt_ids([{"role": "user", "content": p}], tools) for p in SMOKE_PROMPTS]
     gens = generate(model, fmt, prompts, max_new_tokens=max_new_tokens, batch_size=len(prompts), progress=False,
-                    call_threshold=call_threshold)  # generate() puts the model in eval mode and back
-    changed = [i for i, g in enumerate(gens) if g.decision]
-    greedy = dict(zip(changed, generate(model, fmt, [prompts[i] for i in changed], max_new_tokens=max_new_tokens,
-                                        batch_size=len(prompts), progress=False, call_threshold=0.0))) if changed else {}
+                    call_threshold=call_threshold, greedy_too=True)  # generate() puts the model in eval mode and back
     results = []
     for i, (prompt, g) in enumerate(zip(SMOKE_PROMPTS, gens)):
         result = _judged(fmt, i, prompt, g)
-        if i in greedy:
-            result["greedy"] = _judged(fmt, i, prompt, greedy[i])
+        if g.greedy is not None:
+            result["greedy"] = _judged(fmt, i, prompt, g.greedy)
         results.append(result)
     return results
 
