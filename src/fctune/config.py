@@ -113,8 +113,8 @@ class TrainConfig:
     """A time budget for the optimizer steps (0: none), for a machine whose speed is not known ahead:
     the rate measured over a process's first steps sets how many steps fit, and the schedule (warm-up
     and decay) is re-fitted to that count, so the run ends its schedule in time instead of being cut
-    mid-decay. Never more steps than num_epochs / max_steps give. Loading, calibration and the smoke
-    tests come on top; a resumed run gets the budget anew."""
+    mid-decay. Never more steps than num_epochs / max_steps give; a run of 12 steps or fewer is left
+    as planned. Loading, calibration and the smoke tests come on top; a resumed run gets the budget anew."""
     per_device_batch_size: int = 1
     """Samples per micro-batch in the original recipe; with token_budget > 0 micro-batches are built by tokens instead."""
     gradient_accumulation_steps: int = 8
