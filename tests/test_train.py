@@ -474,8 +474,9 @@ def test_tiny_run_with_shared_prefixes_ends_where_the_plain_run_does(tmp_path):
 
 
 def test_fit_to_time_refits_the_schedule_to_the_steps_that_fit():
-    """After the measured steps the rest of the budget holds 30 more: the run's step count and its
-    cosine are re-fitted to them (the lr reaches the cosine's end at the new last step)."""
+    """After the measured steps the rest of the budget holds 48 more: the run's step count and its
+    cosine are re-fitted to them, from the very next step (the lr reaches the cosine's end at the new
+    last step)."""
     from types import SimpleNamespace
 
     import torch
@@ -486,8 +487,8 @@ def test_fit_to_time_refits_the_schedule_to_the_steps_that_fit():
     opt = torch.optim.AdamW([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda("cosine", 1000, 10))
     run = SimpleNamespace(cfg=SimpleNamespace(train=SimpleNamespace(max_minutes=1.0, warmup_ratio=0.01, lr_scheduler="cosine")),
-                          dist=Dist(0, 1, 0, 1, "cpu"), total_steps=1000, scheduler=sched, time_fit=None,
-                          say=lambda _msg: None)
+                          dist=Dist(0, 1, 0, 1, "cpu"), total_steps=1000, scheduler=sched, optimizer=opt,
+                          time_fit=None, say=lambda _msg: None)
     for _ in range(12):
         opt.step(), sched.step()
     progress = Progress(step=12, started=100.0)
@@ -498,12 +499,13 @@ def test_fit_to_time_refits_the_schedule_to_the_steps_that_fit():
     for _ in range(12, 60):
         lrs.append(sched.get_last_lr()[0])
         opt.step(), sched.step()
-    assert lrs[0] > 0.9 and lrs[-1] < 0.01 and all(a >= b for a, b in zip(lrs, lrs[1:]))
+    assert lrs[0] == pytest.approx(lr_lambda("cosine", 60, 1)(12)) and lrs[0] < lr_lambda("cosine", 1000, 10)(12)
+    assert lrs[-1] < 0.01 and all(a >= b for a, b in zip(lrs, lrs[1:]))
 
 
 def test_max_minutes_stops_a_run_at_the_steps_that_fit(tmp_path):
-    """A budget already spent when the rate is measured: the run stops there (and is saved as any
-    finished run); a budget the steps fit keeps them all."""
+    """A budget already spent when the rate is measured: the run stops there (its last step logged,
+    saved as any finished run); a budget the steps fit keeps them all."""
     from fctune.data.schema import write_jsonl
     from fctune.data.seed import seed_conversations
     from fctune.train import TIME_FIT_STEPS, train
@@ -512,9 +514,10 @@ def test_max_minutes_stops_a_run_at_the_steps_that_fit(tmp_path):
     write_jsonl(data, seed_conversations()[:2] * 10)
     common = [f"data.train_file={data}", "train.num_epochs=1", "train.per_device_batch_size=1",
               "train.gradient_accumulation_steps=1", "train.save_steps=0"]
-    short = train(_cfg(tmp_path / "short", *common, "train.max_minutes=0.0001"))
+    short = train(_cfg(tmp_path / "short", *common, "train.max_minutes=0.0001", "train.logging_steps=5"))
     stop = TIME_FIT_STEPS[1]
     assert short["steps"] == stop < 20 and (tmp_path / "short" / "adapter_model.safetensors").is_file()
+    assert [r["step"] for r in _log(tmp_path / "short") if "loss" in r] == [5, 10, stop]
     assert short["time_fit"]["planned_steps"] == 20 and short["time_fit"]["steps"] == stop
     roomy = train(_cfg(tmp_path / "roomy", *common, "train.max_minutes=60"))
     assert roomy["steps"] == 20 and roomy["time_fit"]["steps"] == roomy["time_fit"]["planned_steps"] == 20
@@ -536,8 +539,8 @@ def _nan_loss_at(monkeypatch, calls: set[int] | None):
 
 
 def test_a_nonfinite_step_is_skipped_and_the_weights_stay_finite(tmp_path, monkeypatch):
-    """One micro-batch with a NaN loss: that step is not applied (said, listed in the summary), the
-    run goes on to its planned end, and no weight or logged loss is NaN."""
+    """One micro-batch with a NaN loss: that step is not applied (said, listed in the summary, its
+    logged loss NaN), the run goes on to its planned end, and no weight or other logged loss is NaN."""
     import math
 
     import torch
@@ -557,6 +560,43 @@ def test_a_nonfinite_step_is_skipped_and_the_weights_stay_finite(tmp_path, monke
     losses = {r["step"]: r["loss"] for r in _log(out) if "loss" in r}
     assert math.isfinite(summary["final_loss"]) and math.isnan(losses.pop(3)) and all(map(math.isfinite, losses.values()))
     assert all(torch.isfinite(v).all() for v in load_file(str(out / "adapter_model.safetensors")).values())
+
+
+def test_a_time_fitted_run_resumes_on_its_fitted_schedule(tmp_path, monkeypatch):
+    """Cut after a checkpoint written past the fit, a run resumes with the fitted step count and
+    schedule: it ends where the uninterrupted run does, with the same learning rates."""
+    import fctune.train
+    from fctune.data.schema import write_jsonl
+    from fctune.data.seed import seed_conversations
+    from fctune.train import train
+
+    data = tmp_path / "seed.jsonl"
+    write_jsonl(data, seed_conversations()[:2] * 20)
+    monkeypatch.setattr(fctune.train, "steps_in_budget", lambda planned, done, *_: 18)  # the machine's speed, fixed
+    common = [f"data.train_file={data}", "train.num_epochs=1", "train.per_device_batch_size=1",
+              "train.gradient_accumulation_steps=1", "train.max_minutes=1", "train.logging_steps=1"]
+    whole = train(_cfg(tmp_path / "whole", *common, "train.save_steps=0"))
+    assert whole["steps"] == 18 and whole["time_fit"]["planned_steps"] == 40
+    real_step, calls = fctune.train.optimizer_step, [0]
+
+    class Cut(Exception):
+        pass
+
+    def cut_at_15(*args):
+        calls[0] += 1
+        if calls[0] == 15:
+            raise Cut
+        return real_step(*args)
+
+    monkeypatch.setattr(fctune.train, "optimizer_step", cut_at_15)
+    with pytest.raises(Cut):
+        train(_cfg(tmp_path / "cut", *common, "train.save_steps=14"))
+    monkeypatch.setattr(fctune.train, "optimizer_step", real_step)
+    resumed = train(_cfg(tmp_path / "cut", *common, "train.save_steps=14"), resume=True)
+    assert resumed["steps"] == 18 and resumed["resumed_from_step"] == 14
+    assert resumed["time_fit"]["steps"] == 18 and resumed["time_fit"]["planned_steps"] == 40  # the cut run's fit, kept
+    lrs = {name: {r["step"]: r["lr"] for r in _log(tmp_path / name) if "lr" in r} for name in ("whole", "cut")}
+    assert lrs["cut"] == pytest.approx(lrs["whole"])
 
 
 def test_a_run_whose_every_step_is_nonfinite_stops_with_an_error(tmp_path, monkeypatch):

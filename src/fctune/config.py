@@ -114,7 +114,9 @@ class TrainConfig:
     the rate measured over a process's first steps sets how many steps fit, and the schedule (warm-up
     and decay) is re-fitted to that count, so the run ends its schedule in time instead of being cut
     mid-decay. Never more steps than num_epochs / max_steps give; a run of 12 steps or fewer is left
-    as planned. Loading, calibration and the smoke tests come on top; a resumed run gets the budget anew."""
+    as planned. Loading, calibration and the smoke tests come on top (a validation or checkpoint
+    within the measured steps counts in the rate). A run resumed from a checkpoint written after the
+    fit keeps the fitted count and schedule; one resumed before it measures its own first steps."""
     per_device_batch_size: int = 1
     """Samples per micro-batch in the original recipe; with token_budget > 0 micro-batches are built by tokens instead."""
     gradient_accumulation_steps: int = 8

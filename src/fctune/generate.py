@@ -89,14 +89,17 @@ class GenerationStats:
 
     @property
     def tokens_per_second(self) -> float:
-        """Generated tokens per wall-clock second (prompt processing included in the time)."""
-        return self.generated_tokens / self.seconds if self.seconds > 0 else 0.0
+        """Generated tokens per wall-clock second (prompt processing included in the time; the plain
+        greedy answers' tokens counted, as their steps are in the time)."""
+        tokens = self.generated_tokens + self.greedy_tokens
+        return tokens / self.seconds if self.seconds > 0 else 0.0
 
     @property
     def decode_tokens_per_second(self) -> float:
-        """Generated tokens per second of the token-by-token steps alone (prompt passes excluded)."""
+        """Generated tokens per second of the token-by-token steps alone (prompt passes excluded;
+        the plain greedy answers' tokens counted)."""
         decode = self.seconds - self.prefill_seconds
-        return self.generated_tokens / decode if decode > 0 else 0.0
+        return (self.generated_tokens + self.greedy_tokens) / decode if decode > 0 else 0.0
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)

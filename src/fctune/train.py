@@ -630,6 +630,11 @@ def restore(run: Run) -> Progress:
     restore_weights(run.model, run.ckpt, run.device, run.dist.rank)
     run.optimizer.load_state_dict(state["optimizer"])
     run.scheduler.load_state_dict(state["scheduler"])
+    fit = state.get("time_fit")
+    if fit is not None:  # a schedule fitted to train.max_minutes before the checkpoint: kept
+        run.time_fit = fit
+        if fit["steps"] < run.total_steps:
+            refit_schedule(run, fit["steps"])
     return Progress(step=state["step"], epoch=state["epoch"], step_in_epoch=state["step_in_epoch"],
                     elapsed_before=state["elapsed"], tokens=state["tokens"], trained_tokens=state["trained_tokens"],
                     plan=EpochPlan.from_state(state["plan"]), skipped=list(state.get("skipped", [])))
@@ -684,23 +689,23 @@ def fit(run: Run, progress: Progress) -> None:
             progress.step += 1
             progress.step_in_epoch += 1
             progress.tokens += int(step_tokens)
-            progress.trained_tokens += current.trained_tokens
             interval["tokens"] += int(step_tokens)
             if applied:
+                progress.trained_tokens += current.trained_tokens
                 progress.loss = loss_sum / divisor
                 interval["loss"] += loss_sum
                 interval["weight"] += divisor
             else:
                 _skip(run, progress, loss_sum / divisor)
+            if tc.max_minutes > 0 and run.time_fit is None and progress.step - first in TIME_FIT_STEPS:
+                marks[progress.step - first] = time.time()
+                if len(marks) == len(TIME_FIT_STEPS):
+                    fit_to_time(run, progress, marks, bar)
             if progress.step % max(1, tc.logging_steps) == 0 or progress.step == run.total_steps:
                 _log_step(run, progress, interval, lr, bar)
                 interval = {"loss": 0.0, "weight": 0.0, "tokens": 0, "t": time.time()}
             if bar is not None:
                 bar.update(1)
-            if tc.max_minutes > 0 and progress.step - first in TIME_FIT_STEPS:
-                marks[progress.step - first] = time.time()
-                if len(marks) == len(TIME_FIT_STEPS):
-                    fit_to_time(run, progress, marks, bar)
             if tc.eval_steps > 0 and progress.step % tc.eval_steps == 0:
                 validate(run, progress, bar)
             if tc.save_steps > 0 and progress.step % tc.save_steps == 0 and progress.step < run.total_steps:
@@ -745,14 +750,26 @@ def fit_to_time(run: Run, progress: Progress, marks: dict[int, float], bar: Any)
     if fitted >= planned:
         run.say(f"max_minutes {tc.max_minutes:g}: {rate:.2f} s/step, the {planned} planned steps fit")
         return
-    run.total_steps = fitted
-    warmup = math.ceil(tc.warmup_ratio * fitted)
-    run.scheduler.lr_lambdas = [lr_lambda(tc.lr_scheduler, fitted, warmup) for _ in run.scheduler.lr_lambdas]
+    warmup = refit_schedule(run, fitted)
     if bar is not None:
         bar.total = fitted
         bar.refresh()
     run.say(f"max_minutes {tc.max_minutes:g}: {rate:.2f} s/step, {fitted} of the {planned} planned steps fit; "
             f"schedule re-fitted to {fitted} steps ({warmup} warm-up)")
+
+
+def refit_schedule(run: Run, steps: int) -> int:
+    """The run's step count and its schedule fitted to ``steps`` (``train.max_minutes``), the lr of
+    the coming step included (the scheduler computed it from the old schedule); returns the warm-up steps."""
+    tc = run.cfg.train
+    run.total_steps = steps
+    warmup = math.ceil(tc.warmup_ratio * steps)
+    sched = run.scheduler
+    sched.lr_lambdas = [lr_lambda(tc.lr_scheduler, steps, warmup) for _ in sched.lr_lambdas]
+    for group, base, factor in zip(run.optimizer.param_groups, sched.base_lrs, sched.lr_lambdas):
+        group["lr"] = base * factor(sched.last_epoch)
+    sched._last_lr = [group["lr"] for group in run.optimizer.param_groups]
+    return warmup
 
 
 def optimizer_step(run: Run, current: Any, divisor: float) -> tuple[float, float, bool]:
@@ -781,9 +798,11 @@ def optimizer_step(run: Run, current: Any, divisor: float) -> tuple[float, float
     applied = math.isfinite(loss_sum) and bool(torch.isfinite(norm))
     if applied:
         run.optimizer.step()
-    with warnings.catch_warnings():  # a skipped first step: torch warns that the optimizer has not stepped yet
-        warnings.filterwarnings("ignore", message=r"Detected call of `lr_scheduler\.step\(\)` before")
         run.scheduler.step()
+    else:
+        with warnings.catch_warnings():  # a skipped first step: torch warns that the optimizer has not stepped yet
+            warnings.filterwarnings("ignore", message=r"Detected call of `lr_scheduler\.step\(\)` before")
+            run.scheduler.step()
     run.optimizer.zero_grad(set_to_none=True)
     return loss_sum, step_tokens, applied
 
@@ -837,7 +856,7 @@ def _checkpoint(run: Run, progress: Progress) -> None:
         "plan": progress.plan.to_state(), "token_budget": run.budget, "packing": run.packing,
         "data_fingerprint": data_fingerprint(run.data.samples), "samples_per_step": run.samples_per_step,
         "elapsed": progress.elapsed(), "tokens": progress.tokens, "trained_tokens": progress.trained_tokens,
-        "skipped": progress.skipped,
+        "skipped": progress.skipped, "time_fit": run.time_fit,
     }
     save_checkpoint(run.out_dir, progress.step, run.model, state, run.dist, run.cfg.train.save_total_limit)
 
