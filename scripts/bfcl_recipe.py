@@ -123,14 +123,14 @@ def main() -> None:
     args = parser.parse_args()
     overrides = list(args.overrides)
     if args.gpu:
-        args.n, args.sample = 4000 if args.n is None else args.n, 0 if args.sample is None else args.sample
         overrides = ["model.device=cuda", "train.max_steps=-1", "train.num_epochs=2", "train.per_device_batch_size=4",
                      "train.gradient_accumulation_steps=2", "eval.batch_size=128", *overrides]
     if args.quick:
         args.n, args.sample, args.own_limit, args.valid_rows = 60, 2, 2, 10
         args.bfcl = "simple_python,multiple,irrelevance,live_simple"
         overrides = ["train.max_steps=2", "train.save_steps=0", "train.smoke_test=false", *overrides]
-    args.n, args.sample = 1000 if args.n is None else args.n, 100 if args.sample is None else args.sample
+    n, sample = (4000, 0) if args.gpu else (1000, 100)  # what --n / --sample default to
+    args.n, args.sample = n if args.n is None else args.n, sample if args.sample is None else args.sample
     out = ROOT / args.out
     data, adapter = out / "data", out / "adapter"
     if args.redo or not (data / "train.jsonl").is_file():

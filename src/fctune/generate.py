@@ -423,11 +423,11 @@ def _decode_step(model: Any, batch: _Batch, picked: Any, step: int) -> None:
 def _first_pick(logits: Any, step: int, temperature: float, top_p: float, generator: Any,
                 decide: tuple[int, Any] | None) -> tuple[Any, Any]:
     """The next token per row, with the call decision on the first (``decide``: call id, thresholds);
-    returns (tokens, (P(call) per row, changes) or ``None``)."""
+    returns (tokens, (P(call) per row, changes, the plain greedy tokens) or ``None``)."""
     picked = _pick(logits, temperature, top_p, generator)
     if step == 0 and decide is not None:
-        picked, p_call, changes = decide_first_token(logits, picked, decide[0], decide[1])
-        return picked, (p_call, changes)
+        decided, p_call, changes = decide_first_token(logits, picked, decide[0], decide[1])
+        return decided, (p_call, changes, picked)
     return picked, None
 
 
@@ -495,18 +495,17 @@ def _run_batch(model: Any, prompts: list[list[int]], max_new_tokens: int, stop_i
         nxt, decision = _first_pick(batch.logits, step, temperature, top_p, generator, decide)
         picks = [(k, active[k], tok) for k, tok in enumerate(nxt.tolist())]  # (batch row, slot, token)
         if decision is not None:
-            p_call, changes = decision
+            p_call, changes, plain = decision
             decided = list(zip(p_call, changes))
             stats.forced_calls += changes.count("call")
             stats.forced_replies += changes.count("reply")
-            if greedy_too:
-                plain = _pick(batch.logits, 0.0, 1.0, None).tolist()  # what the first token would have been
-                for k, change in enumerate(changes):
+            if greedy_too:  # each changed row forks, from what its first token would have been
+                for k, (change, tok) in enumerate(zip(changes, plain.tolist())):
                     if change:
                         fork_of[k] = len(tokens)
                         tokens.append([])
                         finish.append("")
-                        picks.append((k, fork_of[k], plain[k]))
+                        picks.append((k, fork_of[k], tok))
         keep: list[tuple[int, int, int]] = []
         for k, r, tok in picks:
             tokens[r].append(tok)

@@ -442,12 +442,16 @@ def setup(cfg: Config, resume: bool, packing: bool, dist_info: Dist, device: str
             f"{fmt.template_name}; trainable params: {run.trainable_params:,} / {run.total_params:,} "
             f"({100 * run.trainable_params / run.total_params:.3f} %)")
     setup_batching(run)
-    warmup_steps = math.ceil(tc.warmup_ratio * run.total_steps)
     run.optimizer = torch.optim.AdamW(params, lr=tc.learning_rate, betas=(tc.adam_beta1, tc.adam_beta2),
                                       weight_decay=tc.weight_decay)
-    run.scheduler = torch.optim.lr_scheduler.LambdaLR(run.optimizer, lr_lambda(tc.lr_scheduler, run.total_steps,
-                                                                               warmup_steps))
+    run.scheduler = torch.optim.lr_scheduler.LambdaLR(run.optimizer, schedule(tc, run.total_steps)[0])
     return run
+
+
+def schedule(tc: Any, steps: int) -> tuple[Callable[[int], float], int]:
+    """The lr multiplier of ``train.lr_scheduler`` over ``steps`` steps, and its warm-up steps."""
+    warmup = math.ceil(tc.warmup_ratio * steps)
+    return lr_lambda(tc.lr_scheduler, steps, warmup), warmup
 
 
 def setup_threads(cfg: Config, device: str, dist_info: Dist) -> int:
@@ -761,12 +765,11 @@ def fit_to_time(run: Run, progress: Progress, marks: dict[int, float], bar: Any)
 def refit_schedule(run: Run, steps: int) -> int:
     """The run's step count and its schedule fitted to ``steps`` (``train.max_minutes``), the lr of
     the coming step included (the scheduler computed it from the old schedule); returns the warm-up steps."""
-    tc = run.cfg.train
     run.total_steps = steps
-    warmup = math.ceil(tc.warmup_ratio * steps)
+    factor, warmup = schedule(run.cfg.train, steps)
     sched = run.scheduler
-    sched.lr_lambdas = [lr_lambda(tc.lr_scheduler, steps, warmup) for _ in sched.lr_lambdas]
-    for group, base, factor in zip(run.optimizer.param_groups, sched.base_lrs, sched.lr_lambdas):
+    sched.lr_lambdas = [factor for _ in sched.lr_lambdas]
+    for group, base in zip(run.optimizer.param_groups, sched.base_lrs):
         group["lr"] = base * factor(sched.last_epoch)
     sched._last_lr = [group["lr"] for group in run.optimizer.param_groups]
     return warmup
