@@ -10,6 +10,45 @@ from fctune.calibrate import FILE, MIN_SILENCE, best_threshold, resolve_threshol
 from tests.helpers import ROOT, run_fctune
 
 
+def test_scored_turns_run_in_token_order_and_come_back_in_conversation_order(monkeypatch):
+    """The calibration's prompts run in token order (fewer tokens computed, as prefix_cost counts and
+    PrefixReuse does), and each turn's score is that of its own prompt run alone, in the order of
+    the conversations."""
+    import torch
+
+    import fctune.generate
+    from fctune.calibrate import call_probability, decision_points, prompt_order, scored_turns
+    from fctune.data.seed import seed_conversations
+    from fctune.formats import ChatFormat
+    from fctune.generate import prefix_cost
+    from fctune.models import load_model
+
+    model, tokenizer = load_model("tiny-qwen3", dtype="float32", device="cpu")
+    fmt = ChatFormat(tokenizer, template="auto", enable_thinking=False)
+    convs = seed_conversations()[:6]
+    convs = convs[::2] + convs[1::2]  # conversations that share their tools, apart
+    points = list(decision_points(fmt, convs, 1024))
+    prompts = [p for _, p, _ in points]
+    order = prompt_order(prompts)
+    assert order != list(range(len(prompts))) and [prompts[i] for i in order] == sorted(prompts)
+    assert prefix_cost([prompts[i] for i in order]) < prefix_cost(prompts)
+    reuses = []
+    real = fctune.generate.PrefixReuse
+
+    def counted(*args):
+        reuses.append(real(*args))
+        return reuses[-1]
+
+    monkeypatch.setattr(fctune.generate, "PrefixReuse", counted)
+    scored = scored_turns(model, fmt, convs, 1024)
+    assert sum(map(len, prompts)) - reuses[0].reused_tokens == prefix_cost([prompts[i] for i in order])
+    with torch.inference_mode():
+        alone = [call_probability(model(input_ids=torch.tensor([p])).logits[0, -1], fmt.call_start_id) for p in prompts]
+    assert len(set(alone)) == len(alone)  # every prompt its own score: a mix-up would show
+    assert [t.p_call for t in scored] == pytest.approx(alone, rel=1e-4)
+    assert [t.call for t in scored] == [c for _, _, c in points]
+
+
 def test_best_threshold_separates_the_kinds():
     # calls around 0.3-0.45, replies around 0.05-0.2: 0.5 silences every call, ~0.25 separates them
     scored = [(p, True) for p in (0.30, 0.33, 0.38, 0.41, 0.45, 0.27)] + \

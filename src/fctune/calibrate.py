@@ -90,13 +90,19 @@ def decision_points(fmt: Any, conversations: Sequence[dict], max_length: int) ->
                        turn.input_ids[turn.prompt_length] == fmt.call_start_id)
 
 
+def prompt_order(prompts: Sequence[Sequence[int]]) -> list[int]:
+    """The order :func:`scored_turns` runs its prompts in: token order, so that each shares the
+    longest prefix with the one before (``bench/calibration_order.py`` counts what it saves)."""
+    return sorted(range(len(prompts)), key=lambda i: list(prompts[i]))
+
+
 def scored_turns(model: Any, fmt: Any, conversations: Sequence[dict], max_length: int) -> list[ScoredTurn]:
     """One :class:`ScoredTurn` per assistant turn that answers a user message or a tool result, turns
     over ``max_length`` tokens left out, in the order of the conversations. The prompts run in
     token order, each pass reusing the cache of the one before for their common prefix
     (:class:`fctune.generate.PrefixReuse`): a conversation's turns extend each other, and
     conversations that offer the same tools share their whole tool list (on the demo's validation
-    split 17,461 tokens computed instead of 22,294 in conversation order)."""
+    split 17,461 tokens computed instead of 22,294 in conversation order, bench/calibration_order.py)."""
     import torch
 
     from fctune.generate import PrefixReuse, full_attention_only
@@ -109,7 +115,7 @@ def scored_turns(model: Any, fmt: Any, conversations: Sequence[dict], max_length
     model.eval()
     try:
         with torch.inference_mode():
-            for k in sorted(range(len(points)), key=lambda i: points[i][1]):
+            for k in prompt_order([p for _, p, _ in points]):
                 after, prompt, call = points[k]
                 logits = reuse.run(model, prompt, device)[0][0]
                 out[k] = ScoredTurn(after, call_probability(logits, fmt.call_start_id),

@@ -300,6 +300,16 @@ def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
     return n
 
 
+def prefix_cost(prompts: Sequence[Sequence[int]]) -> int:
+    """Prompt tokens :class:`PrefixReuse` runs for ``prompts`` in this order: each past its common
+    prefix with the one before, and at least its last token."""
+    total, before = 0, []
+    for ids in prompts:
+        total += len(ids) - min(common_prefix(before, ids), len(ids) - 1)
+        before = list(ids)
+    return total
+
+
 class PrefixReuse:
     """The KV cache of the last prompt pass, so that the next one runs only past their common prefix.
 
