@@ -48,6 +48,11 @@ def main() -> None:
                              "(fctune data synth --zh-schemas; measured with 0.5: the seed prompts 3 of 4, the search one still "
                              "declined, zh no-call 7 of 10 silent and BFCL irrelevance 11 of 16, so the demo keeps "
                              "the catalog's English descriptions)")
+    parser.add_argument("--contrast", type=float, default=0.0,
+                        help="share of the synthetic training rows that ask for a tool not offered followed by their "
+                             "twin with that tool offered and called, the pair in one step (fctune data synth --contrast; "
+                             "measured with 0.5: validation balanced accuracy 0.858 against 0.914, fewer no-call turns "
+                             "silent, so the demo leaves it off)")
     parser.add_argument("--seed-copies", type=int, default=0,
                         help="call-first tool-list variants of each seed conversation added to training "
                              "(fctune.data.augment; 0: none)")
@@ -80,7 +85,8 @@ def main() -> None:
         fctune(f"synth-{lang}", "data", "synth", "--n", str(args.n), "--seed", "0", "--lang", lang, "--mix", args.mix,
                "--max-tool-chars", "600", "--long-tools", str(args.long_tools),
                "--long-tool-chars", str(args.long_tool_chars), "--preface-rate", "0",
-               "--split", "80,10,10", "--zh-schemas", str(args.zh_schemas), *(["--weight", args.weight] if args.weight else []), "--out", str(data / lang))
+               "--split", "80,10,10", "--zh-schemas", str(args.zh_schemas), "--contrast", str(args.contrast),
+               *(["--weight", args.weight] if args.weight else []), "--out", str(data / lang))
     # --seed-copies adds the seed set under shuffled tool lists with distractors (as configs/seed-plus.yaml
     # does), with the calls opening their turns (prefaced copies taught text-before-call answers that
     # the first-token call decision cannot hold back). Measured with 2 copies: the seed prompts 2 of 4

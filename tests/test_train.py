@@ -310,6 +310,37 @@ def test_plan_covers_each_sample_once_within_budget():
             assert len(plan.steps) == math.ceil(len(lengths) / (8 * world))
 
 
+def test_plan_keeps_each_group_in_one_step_and_is_the_plain_plan_without_groups():
+    """Samples sharing a group (contrast pairs) land in the same optimizer step, split between
+    processes as usual; a group larger than a step is a step of its own; without groups, or with a
+    group of its own for every sample, the plan is the plain one."""
+    import random
+
+    rng = random.Random(2)
+    n = 157
+    lengths = [rng.randint(50, 900) for _ in range(n)]
+    trained = [n // 10 for n in lengths]
+    groups = [None] * n
+    for k, i in enumerate(rng.sample(range(n), 90)):
+        groups[i] = f"g{k // 2}"  # 45 pairs, scattered
+    groups[5] = groups[6] = groups[7] = groups[8] = groups[9] = "big"  # larger than a step of 4
+    plain = plan_epoch(lengths, trained, 4, 1024, seed=3, epoch=0)
+    assert plan_epoch(lengths, trained, 4, 1024, seed=3, epoch=0, groups=[None] * n).to_state() == plain.to_state()
+    assert plan_epoch(lengths, trained, 4, 1024, seed=3, epoch=0, groups=list(range(n))).to_state() == plain.to_state()
+    for world in (1, 2):
+        plan = plan_epoch(lengths, trained, 4 * world, 1024, seed=3, epoch=1, world_size=world, groups=groups)
+        step_of = {}
+        for k, step in enumerate(plan.steps):
+            members = [i for rank in step.micro_batches for mb in rank for i in mb]
+            assert step.samples == len(members) and step.trained_tokens == sum(trained[i] for i in members)
+            assert len(members) <= 4 * world or {groups[i] for i in members} == {"big"}
+            step_of.update({i: k for i in members})
+        assert sorted(step_of) == list(range(n))  # every sample once
+        for key in set(groups) - {None}:
+            assert len({step_of[i] for i in range(n) if groups[i] == key}) == 1, key
+    assert plan.to_state() != plan_epoch(lengths, trained, 8, 1024, seed=3, epoch=2, world_size=2, groups=groups).to_state()
+
+
 def test_plan_is_seeded_per_epoch_and_groups_lengths():
     import random
 
@@ -449,6 +480,31 @@ def test_tiny_run_learns_and_writes_adapter(tmp_path):
     for name in ("adapter_config.json", "fctune_config.yaml", "loss.png", "summary.json", "tokenizer_config.json"):
         assert (out / name).exists(), name
     assert not list_checkpoints(out)
+
+
+def test_rows_of_a_group_train_in_the_same_step(tmp_path):
+    """A data file's ``"group"`` reaches the plan: the rows of each pair, far apart in the file, are
+    trained in one optimizer step (read from the plan a checkpoint saves), and the log says so."""
+    import torch
+
+    from fctune.data.schema import write_jsonl
+    from fctune.data.seed import seed_conversations
+    from fctune.train import train
+
+    rows = seed_conversations()[:8]
+    for a, b in ((0, 5), (1, 7), (2, 4)):
+        rows[a]["group"] = rows[b]["group"] = f"pair-{a}"
+    data = tmp_path / "pairs.jsonl"
+    write_jsonl(data, rows)
+    out = tmp_path / "run"
+    lines: list[str] = []
+    summary = train(_cfg(out, f"data.train_file={data}", "train.num_epochs=1", "train.gradient_accumulation_steps=2",
+                         "train.save_steps=1", "train.save_total_limit=0"), log=lines.append)
+    assert summary["samples"] == 8 and summary["steps"] == 4
+    plan = torch.load(sorted(out.glob("checkpoint-*"))[0] / "trainer_state.pt", weights_only=False)["plan"]
+    steps = [sorted(i for rank in micro for mb in rank for i in mb) for micro, _, _ in plan["steps"]]
+    assert sorted(steps) == [[0, 5], [1, 7], [2, 4], [3, 6]]
+    assert any("6 of them in 3 groups, each group in one step" in line for line in lines)
 
 
 def test_tiny_run_with_shared_prefixes_ends_where_the_plain_run_does(tmp_path):

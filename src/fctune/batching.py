@@ -18,6 +18,9 @@ exactly:
    sum of lengths when packing, ``longest x count`` when padding. A sample longer than the budget
    forms a micro-batch of its own.
 
+Samples of one group (the rows of a contrast pair, ``"group"`` in the data) move through steps 1-3
+as one unit, so they share an optimizer step.
+
 Two layouts turn a micro-batch into tensors: :func:`collate_packed` (padding-free: one row,
 ``position_ids`` restart at 0 for each sample, ``attention_mask=None``; transformers builds a
 block-diagonal mask from them) and :func:`collate_padded` (right padding to the longest sample of
@@ -223,17 +226,22 @@ def split_between(indices: Sequence[int], lengths: Sequence[int], parts: int) ->
 
 
 def plan_epoch(lengths: Sequence[int], trained: Sequence[int], samples_per_step: int, token_budget: int,
-               seed: int, epoch: int, world_size: int = 1, packing: bool = True) -> EpochPlan:
-    """The seeded plan of one epoch (see the module docstring)."""
-    n = len(lengths)
+               seed: int, epoch: int, world_size: int = 1, packing: bool = True,
+               groups: Sequence[Any] | None = None) -> EpochPlan:
+    """The seeded plan of one epoch (see the module docstring).
+
+    ``groups``: a key per sample (``None``: a group of its own); samples sharing a key are shuffled,
+    bucketed and placed as one unit, so they train in the same optimizer step (a group larger than
+    ``samples_per_step`` is a step of its own). Without groups every unit is one sample and the plan
+    is the plain one above."""
     rng = random.Random(f"fctune-plan:{seed}:{epoch}")
-    order = list(range(n))
-    rng.shuffle(order)
+    units = _units(len(lengths), groups)
+    rng.shuffle(units)
     bucket = samples_per_step * BUCKET_STEPS
     steps_idx: list[list[int]] = []
-    for start in range(0, n, bucket):
-        chunk = sorted(order[start:start + bucket], key=lambda i: (-lengths[i], i))
-        steps_idx.extend(chunk[k:k + samples_per_step] for k in range(0, len(chunk), samples_per_step))
+    for chunk in _chunks(units, bucket):
+        chunk.sort(key=lambda u: (-max(lengths[i] for i in u), u[0]))
+        steps_idx.extend(_fill_steps(chunk, samples_per_step))
     rng.shuffle(steps_idx)
     plan = EpochPlan(epoch)
     for idx in steps_idx:
@@ -241,6 +249,51 @@ def plan_epoch(lengths: Sequence[int], trained: Sequence[int], samples_per_step:
         micro = [cut_micro_batches(share, lengths, token_budget, packing) for share in shares]
         plan.steps.append(Step(micro, sum(trained[i] for i in idx), len(idx)))
     return plan
+
+
+def _units(n: int, groups: Sequence[Any] | None) -> list[list[int]]:
+    """Sample indices by group, in order of first appearance; a sample without a group is a unit alone."""
+    if groups is None:
+        return [[i] for i in range(n)]
+    assert len(groups) == n, (len(groups), n)
+    units: list[list[int]] = []
+    by_key: dict[Any, list[int]] = {}
+    for i, key in enumerate(groups):
+        if key is None:
+            units.append([i])
+        elif key in by_key:
+            by_key[key].append(i)
+        else:
+            by_key[key] = [i]
+            units.append(by_key[key])
+    return units
+
+
+def _chunks(units: list[list[int]], size: int) -> list[list[list[int]]]:
+    """Consecutive runs of units holding ``size`` samples each (a run ends at the unit that reaches it)."""
+    chunks: list[list[list[int]]] = [[]]
+    count = 0
+    for u in units:
+        if count >= size:
+            chunks.append([])
+            count = 0
+        chunks[-1].append(u)
+        count += len(u)
+    return [c for c in chunks if c]
+
+
+def _fill_steps(units: list[list[int]], samples_per_step: int) -> list[list[int]]:
+    """Units in order into steps of at most ``samples_per_step`` samples, never splitting a unit."""
+    steps: list[list[int]] = []
+    current: list[int] = []
+    for u in units:
+        if current and len(current) + len(u) > samples_per_step:
+            steps.append(current)
+            current = []
+        current = current + u
+    if current:
+        steps.append(current)
+    return steps
 
 
 # ------------------------------------------------------------------------------------- collation

@@ -34,6 +34,7 @@ import shutil
 import sys
 import time
 import warnings
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -358,6 +359,9 @@ class TrainData:
     skipped: list[dict]
     valid_convs: list[tuple[int, dict]] = field(default_factory=list)
     valid_samples: list[Any] = field(default_factory=list)
+    groups: list[str | None] | None = None
+    """Each sample's ``"group"`` (its conversation's; ``None``: no row has one): the samples of a group
+    train in the same optimizer step (:func:`fctune.batching.plan_epoch`)."""
 
 
 @dataclass
@@ -498,6 +502,9 @@ def setup_data(cfg: Config, fmt: Any, say: Callable[[str], None]) -> TrainData:
     share = cfg.train.prefix_sharing
     samples, skipped = render_samples(fmt, convs, cfg.data.max_length, source, share)
     data = TrainData(convs, source, samples, skipped)
+    by_line = {line: conv.get("group") for line, conv in convs}
+    if any(by_line.values()):
+        data.groups = [by_line[s.line] for s in samples]
     if cfg.data.valid_file:
         data.valid_convs, vsource = load_training_conversations(cfg.data.valid_file)
         data.valid_samples, valid_skipped = render_samples(fmt, data.valid_convs, cfg.data.max_length, vsource, share)
@@ -570,12 +577,24 @@ def setup_batching(run: Run) -> None:
     else:
         run.budget = auto_token_budget(run.model.config, run.device, next(run.model.parameters()).element_size(),
                                        run.dist.local_world_size, tc.gradient_checkpointing)
-    run.steps_per_epoch = math.ceil(len(samples) / run.samples_per_step)
+    from fctune.batching import plan_epoch
+
+    groups = run.data.groups
+    if groups is None:
+        run.steps_per_epoch = math.ceil(len(samples) / run.samples_per_step)
+    else:  # whole groups per step: the first epoch's plan says how many steps
+        run.steps_per_epoch = len(plan_epoch([len(s) for s in samples], [s.trained_tokens for s in samples],
+                                             run.samples_per_step, run.budget, tc.seed, 0, run.dist.world_size,
+                                             run.packing, groups).steps)
     run.total_steps = tc.max_steps if tc.max_steps > 0 else math.ceil(tc.num_epochs * run.steps_per_epoch)
     unit = "one per conversation, turns sharing prefixes" if tc.prefix_sharing else "one per assistant turn"
     variants = run.cfg.data.tool_variants
+    together = ""
+    if groups is not None:
+        sizes = Counter(g for g in groups if g is not None)
+        together = f"; {sum(sizes.values())} of them in {len(sizes)} groups, each group in one step (\"group\")"
     run.say(f"{len(samples)} samples ({unit}) from {len(run.data.convs)} conversations of {run.data.source}"
-            f"{f' (with {variants} tool-list variant(s) of each)' if variants else ''}; "
+            f"{f' (with {variants} tool-list variant(s) of each)' if variants else ''}{together}; "
             f"{run.samples_per_step} samples per optimizer step, {run.steps_per_epoch} steps per epoch, "
             f"{run.total_steps} steps; micro-batches up to {run.budget} tokens "
             f"({_layout(tc.share_prefixes, run.packing)}); "
@@ -684,7 +703,7 @@ def fit(run: Run, progress: Progress) -> None:
     while progress.step < run.total_steps:
         if progress.plan is None or progress.plan.epoch != progress.epoch:
             progress.plan = plan_epoch(lengths, trained, run.samples_per_step, run.budget, tc.seed, progress.epoch,
-                                       run.dist.world_size, run.packing)
+                                       run.dist.world_size, run.packing, run.data.groups)
         while progress.step_in_epoch < len(progress.plan.steps) and progress.step < run.total_steps:
             current = progress.plan.steps[progress.step_in_epoch]
             divisor = step_loss_weight(current, loss_weights)

@@ -689,3 +689,50 @@ def test_weight_errors_name_the_option_and_the_reason(tmp_path):
     assert proc.stderr.strip().splitlines()[-1].endswith(f"--weight: {held} is one of the tools seed 0 holds out of "
                                                          "train/valid, so it gets no training rows; use another --seed or --heldout 0")
     assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------- contrast pairs
+
+
+def test_contrast_twins_differ_only_in_the_offered_tool_and_the_call():
+    """--contrast: after a share of the training rows whose request goes unanswered for want of its
+    tool, the same conversation with that tool offered and called; every other row, the validation
+    and test splits are the same as without, and the pair shares a group."""
+    plain = generate(400, seed=5)
+    paired = generate(400, seed=5, contrast=0.5)
+    assert paired.splits["valid"] == plain.splits["valid"] and paired.splits["test"] == plain.splits["test"]
+    rows, metas = paired.splits["train"], paired.metas["train"]
+    twins = [i for i, m in enumerate(metas) if m.variant == "contrast"]
+    originals = [r for r in rows if not r["id"].endswith("-call")]
+    assert [{k: v for k, v in r.items() if k != "group"} for r in originals] == plain.splits["train"]
+    unanswered = [m for m in plain.metas["train"] if m.answer is not None]
+    assert {m.variant.split("+")[0] for m in unanswered} >= {"near_miss", "unsupported"}
+    assert 0.3 * len(unanswered) < len(twins) < 0.7 * len(unanswered)
+    assert {m.lang for i, m in enumerate(metas) if i in twins} == {"zh", "en"}
+    for i in twins:
+        twin, original, meta = rows[i], rows[i - 1], metas[i - 1]
+        assert twin["group"] == original["group"] and twin["id"] == original["id"] + "-call"
+        assert check_row(twin)[1] == [], twin["id"]
+        assert twin["messages"][:-1] == original["messages"][:-1]
+        assert not calls_of(original) and calls_of(twin) == [meta.answer]
+        assert twin["messages"][-1]["tool_calls"] == [meta.answer] and twin["messages"][-1]["content"] == ""
+        added = [t for t in twin["tools"] if t not in original["tools"]]
+        assert [t["function"]["name"] for t in added] == [meta.target] == [metas[i].target]
+        assert [t for t in twin["tools"] if t not in added] == original["tools"]  # same list, same order
+    assert len({rows[i]["group"] for i in twins}) == len(twins)  # one group per pair
+    zh, en = (generate(200, seed=5, langs=[lang], contrast=0.5).splits["train"] for lang in ("zh", "en"))
+    assert {r["id"] for r in zh} & {r["id"] for r in en}  # as the demo's two files: the same ids ...
+    assert not {r.get("group") for r in zh} & {r.get("group") for r in en} - {None}  # ... and other groups
+    places = Counter(next(k for k, t in enumerate(rows[i]["tools"]) if t["function"]["name"] == metas[i].target) == 0
+                     for i in twins)
+    assert places[True] and places[False]  # the called tool is not always first
+    counted = manifest(paired, {})["contrast_pairs"]
+    assert counted == {"train": len(twins), "valid": 0, "test": 0}
+    assert manifest(plain, {})["contrast_pairs"]["train"] == 0 and "group" not in json.dumps(plain.splits)
+
+
+def test_contrast_out_of_range_is_an_error(tmp_path):
+    proc = run_fctune("data", "synth", "--n", "20", "--contrast", "-0.1", "--out", str(tmp_path / "out"))
+    assert proc.returncode != 0
+    assert proc.stderr.strip().splitlines()[-1].endswith("--contrast must be between 0 and 1, got -0.1")
+    assert not (tmp_path / "out").exists()

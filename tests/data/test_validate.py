@@ -133,6 +133,9 @@ T = {"role": "tool", "content": "晴"}
     (_args({"location": "北京", "days": 3, "city": "x"}),
      ["messages[1]: call 'get_weather' has argument(s) not in the tool's parameters: city"]),
     (_args("{\"location\": \"北京\", \"days\": 3}"), []),  # JSON-string arguments are accepted
+    (_row(group="pair-1"), []),  # rows sharing a group train in one step
+    (_row(group=7), ["group must be a non-empty string, got number"]),
+    (_row(group=""), ["group must be a non-empty string, got an empty string"]),
 ])
 def test_check_row(row, expected):
     conv, problems = check_row(row)
@@ -140,6 +143,8 @@ def test_check_row(row, expected):
     for problem, want in zip(problems, expected):
         assert problem.startswith(want), (problem, want)
     assert (conv is None) == bool(expected)
+    if conv is not None and isinstance(row, dict):
+        assert conv.get("group") == row.get("group")  # kept as written
 
 
 def test_check_row_reports_every_problem_of_a_row():

@@ -3,6 +3,7 @@
 A conversation is a plain dict (docs/data-format.md)::
 
     {"id": "...",                       # optional, kept as-is
+     "group": "...",                    # optional: rows sharing it train in the same optimizer step
      "tools": [{"type": "function",
                 "function": {"name": ..., "description": ..., "parameters": {JSON Schema}}}],
      "messages": [{"role": "system", "content": str},
@@ -296,6 +297,12 @@ def normalize_row(row: Any) -> tuple[dict | None, list[str]]:
     out: dict[str, Any] = {}
     if "id" in row:
         out["id"] = copy.deepcopy(row["id"])
+    if "group" in row:
+        if isinstance(row["group"], str) and row["group"]:
+            out["group"] = row["group"]
+        else:
+            got = "an empty string" if row["group"] == "" else _kind(row["group"])
+            problems.append(f"group must be a non-empty string, got {got}")
     tools_in = row.get("tools")
     if isinstance(tools_in, str):
         try:

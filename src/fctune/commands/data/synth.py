@@ -36,6 +36,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--zh-schemas", type=float, default=0.0, metavar="P",
                         help="share of Chinese rows whose built-in tools are described in Chinese (names, types and "
                         "calls unchanged), as Chinese applications describe theirs (default 0: English)")
+    parser.add_argument("--contrast", type=float, default=0.0, metavar="P",
+                        help="share of the training rows that ask for a tool not offered (near misses, unsupported "
+                        "requests) followed by their twin: the same conversation with that tool offered and called; "
+                        "the pair trains in one step, so only the tool list tells them apart (default 0)")
     parser.add_argument("--weight", metavar="NAME=W,...", default=None,
                         help="tools whose call rows come W times as often (e.g. web.search=4); the rows that teach "
                         "silence for their requests keep their share (default: every tool alike)")
@@ -60,14 +64,15 @@ def run(args: argparse.Namespace) -> int:
     split = parse_split(args.split)
     weights = parse_weights(args.weight)
     for flag, value in (("--optional-rate", args.optional_rate), ("--preface-rate", args.preface_rate),
-                        ("--long-tools", args.long_tools), ("--zh-schemas", args.zh_schemas)):
+                        ("--long-tools", args.long_tools), ("--zh-schemas", args.zh_schemas),
+                        ("--contrast", args.contrast)):
         if not 0 <= value <= 1:
             raise FctuneError(f"{flag} must be between 0 and 1, got {value}")
     schemas = load_tool_file(args.tools) if args.tools else None
     result = _generate(args.n, args.seed, langs=langs, user_schemas=schemas, mix=mix, heldout=args.heldout,
                        split=split, optional_rate=args.optional_rate, max_tool_chars=args.max_tool_chars,
                        preface_rate=args.preface_rate, long_tools=args.long_tools, long_tool_chars=args.long_tool_chars,
-                       weights=weights, zh_schemas=args.zh_schemas)
+                       weights=weights, zh_schemas=args.zh_schemas, contrast=args.contrast)
     out.mkdir(parents=True, exist_ok=True)
     for name, rows in result.splits.items():
         write_jsonl(out / f"{name}.jsonl", rows)
@@ -75,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
                 "heldout": args.heldout, "split": [round(x, 6) for x in split], "optional_rate": args.optional_rate,
                 "preface_rate": args.preface_rate,
                 "max_tool_chars": args.max_tool_chars, "long_tools": args.long_tools,
-                "long_tool_chars": args.long_tool_chars, "weights": weights, "zh_schemas": args.zh_schemas}
+                "long_tool_chars": args.long_tool_chars, "weights": weights, "zh_schemas": args.zh_schemas,
+                "contrast": args.contrast}
     man = manifest(result, recorded)
     (out / "manifest.json").write_text(json.dumps(man, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     counts = man["counts"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import hashlib
 import json
 import math
 import random
@@ -227,7 +229,7 @@ def generate(n: int, seed: int = 0, langs: list[str] | tuple[str, ...] = ("zh", 
              optional_rate: float = 0.6, heldout_rows: int | None = None,
              max_tool_chars: int = MAX_TOOL_CHARS, preface_rate: float = PREFACE_RATE,
              long_tools: float = 0.0, long_tool_chars: int = LONG_TOOL_CHARS,
-             weights: dict[str, int] | None = None, zh_schemas: float = 0.0) -> SynthResult:
+             weights: dict[str, int] | None = None, zh_schemas: float = 0.0, contrast: float = 0.0) -> SynthResult:
     """Generate ``n`` conversations split into train/valid/test, plus extra test rows for the
     held-out tools (``heldout_rows``, default ``max(4 * heldout, 5 % of n)``).
 
@@ -239,6 +241,9 @@ def generate(n: int, seed: int = 0, langs: list[str] | tuple[str, ...] = ("zh", 
 
     ``weights``: tool name -> how many times as often the call rows (:data:`CALL_KINDS`) target it,
     for the tools a user most needs called; the rows that teach silence are not weighted.
+
+    ``contrast``: the share of the training rows that ask for a tool which is not offered (near misses,
+    unsupported requests) that get their twin (:func:`add_contrast`).
 
     Deterministic for a seed: every random choice comes from ``random.Random`` instances derived
     from it (Faker instances included)."""
@@ -288,7 +293,47 @@ def generate(n: int, seed: int = 0, langs: list[str] | tuple[str, ...] = ("zh", 
     for name, rs in splits.items():
         for i, row in enumerate(rs):
             row["id"] = f"synth-s{seed}-{name}-{i:06d}"
+    if contrast:
+        add_contrast(splits["train"], split_metas["train"], {t.name: t for t in all_tools}, contrast, seed)
     return SynthResult(splits, split_metas, held, all_tools)
+
+
+def add_contrast(rows: list[dict], metas: list[Meta], tools: dict[str, Tool], share: float, seed: int) -> int:
+    """In place: after a share of the rows whose request goes unanswered because its tool is not offered
+    (``Meta.answer``), their twin: the same conversation with that tool offered too (at a random place
+    in the list) and the request answered by its call, opening the turn. Returns the pairs added.
+
+    The two rows differ only in the offered tools and the answer, so what decides between a call and a
+    reply can only be the tool list, not the wording of the request. Both carry ``"group"`` (a hash of
+    the original row: ids repeat across files made with the same seed, as the demo's zh and en files
+    do), so training puts them in the same optimizer step (docs/data-format.md). Drawn with
+    a generator of their own after the split: the other rows are the same with and without, and a pair
+    never straddles train and test."""
+    assert 0.0 < share <= 1.0, share
+    rng = random.Random(f"{seed}-contrast")
+    out_rows: list[dict] = []
+    out_metas: list[Meta] = []
+    pairs = 0
+    for row, meta in zip(rows, metas):
+        out_rows.append(row)
+        out_metas.append(meta)
+        if meta.answer is None or rng.random() >= share:
+            continue
+        call = copy.deepcopy(meta.answer)
+        tool = tools[call["function"]["name"]]
+        offered = list(row["tools"])
+        offered.insert(rng.randrange(len(offered) + 1), tool.zh_schema if meta.zh_schemas else tool.schema)
+        answer = {"role": "assistant", "content": "", "tool_calls": [call]}
+        twin = {"id": f"{row['id']}-call", "tools": offered, "messages": copy.deepcopy(row["messages"][:-1]) + [answer]}
+        row["group"] = twin["group"] = "contrast-" + hashlib.sha1(json.dumps(row, ensure_ascii=False).encode()).hexdigest()[:16]
+        _checked(twin, "contrast")
+        optional = any(not tool.by_name[k].required for k in call["function"]["arguments"] if k in tool.by_name)
+        out_rows.append(twin)
+        out_metas.append(Meta("choose", meta.lang, meta.domain, "contrast", optional, target=tool.name,
+                              long_tools=meta.long_tools, zh_schemas=meta.zh_schemas))
+        pairs += 1
+    rows[:], metas[:] = out_rows, out_metas
+    return pairs
 
 
 def describe_in_chinese(splits: dict[str, list[dict]], metas: dict[str, list[Meta]], tools: list[Tool],
@@ -348,6 +393,7 @@ def manifest(result: SynthResult, args: dict[str, Any]) -> dict:
                            for k, ms in result.metas.items()},
         "long_tool_list_rows": {k: sum(1 for m in ms if m.long_tools) for k, ms in result.metas.items()},
         "chinese_schema_rows": {k: sum(1 for m in ms if m.zh_schemas) for k, ms in result.metas.items()},
+        "contrast_pairs": {k: sum(1 for m in ms if m.variant == "contrast") for k, ms in result.metas.items()},
         "optional_args_rows": {k: sum(1 for m in ms if m.optional_used) for k, ms in result.metas.items()},
         "heldout_tools": result.heldout,
         "test_tools_absent_from_train": sorted(test_called - train_called),

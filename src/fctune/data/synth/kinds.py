@@ -74,6 +74,7 @@ class Meta:
     target: str = ""  # the tool a no-call request was phrased for (near misses)
     long_tools: bool = False  # the tool list was filled with distractors (Builder.pad)
     zh_schemas: bool = False  # the built-in tools are described in Chinese (engine.describe_in_chinese)
+    answer: dict | None = None  # a no-call request's own call, were its tool offered (engine.add_contrast)
 
 
 # --------------------------------------------------------------------------- chains (call -> result -> call)
@@ -800,7 +801,8 @@ class Builder:
         answer = c.rng.choice(refusals).format(req=self.cap(c, target), caps=self._caps(c, offered),
                                                cap1=self.cap(c, offered[0]))
         msgs = [{"role": "user", "content": self.wrap(c, req)}, {"role": "assistant", "content": answer}]
-        return self.row(c, offered, msgs), Meta("no_call", c.lang, target.domain, "unsupported", target=target.name)
+        return self.row(c, offered, msgs), Meta("no_call", c.lang, target.domain, "unsupported", target=target.name,
+                                                answer=self.call(target.name, req.args))
 
     def near_miss_banned(self, target: Tool) -> set[str]:
         """Tools never offered when a request for ``target`` must go unanswered: ``target``, the tools
@@ -859,7 +861,8 @@ class Builder:
             tail = ""
         answer = head + ("" if c.zh or not tail else " ") + tail
         msgs = [{"role": "user", "content": self.wrap(c, req)}, {"role": "assistant", "content": answer}]
-        meta = Meta("no_call", lang, target.domain, variant + ("+direct" if direct else ""), target=target.name)
+        meta = Meta("no_call", lang, target.domain, variant + ("+direct" if direct else ""), target=target.name,
+                    answer=self.call(target.name, req.args))
         return self.row(c, offered, msgs), meta
 
     def _direct(self, c: Ctx, target: Tool, req: Req) -> str | None:
