@@ -507,6 +507,38 @@ def test_rows_of_a_group_train_in_the_same_step(tmp_path):
     assert any("6 of them in 3 groups, each group in one step" in line for line in lines)
 
 
+def test_plan_rows_lists_the_rows_a_run_trains_and_keeps_groups_together(tmp_path):
+    """scripts/plan_rows.py: the rows a run of max_steps trains on, with the step each comes in, from
+    the plan training computes (the rows of a group in one step); --id-prefix lists a subset."""
+    import re
+
+    from fctune.data.schema import write_jsonl
+    from fctune.data.seed import seed_conversations
+
+    rows = seed_conversations()
+    rows[0]["group"] = rows[14]["group"] = "pair"
+    data = tmp_path / "seed.jsonl"
+    write_jsonl(data, rows)
+
+    def plan_rows(*extra: str) -> list[str]:
+        proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "plan_rows.py"), str(TINY_YAML),
+                               f"data.train_file={data}", "train.max_steps=2", "train.seed=1", *extra],
+                              capture_output=True, text=True, timeout=120, cwd=ROOT)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.splitlines()
+
+    head, *listed = plan_rows()
+    trained = int(re.search(r": (\d+) of 15 conversations", head).group(1))
+    assert head.startswith("2 steps of 4 samples (train.seed 1)") and 7 <= trained <= 8  # a pair may close a step early
+    step_of = {line.split()[4]: int(line.split()[1]) for line in listed}
+    assert len(step_of) == trained and set(step_of.values()) == {1, 2}
+    assert step_of["seed-01-weather"] == step_of["seed-15-multi"]  # the pair, in one step
+    head, counted, *subset = plan_rows("--id-prefix", "seed-0")
+    picked = {line.split()[4]: int(line.split()[1]) for line in subset}
+    assert picked == {k: v for k, v in step_of.items() if k.startswith("seed-0")}
+    assert counted == f"{len(picked)} of the 9 rows whose id starts with 'seed-0':"
+
+
 def test_tiny_run_with_shared_prefixes_ends_where_the_plain_run_does(tmp_path):
     """``train.share_prefixes``: the same steps on the same samples, fewer tokens computed, the
     same losses to float rounding."""
