@@ -319,7 +319,7 @@ def test_plan_keeps_each_group_in_one_step_and_is_the_plain_plan_without_groups(
     rng = random.Random(2)
     n = 157
     lengths = [rng.randint(50, 900) for _ in range(n)]
-    trained = [n // 10 for n in lengths]
+    trained = [length // 10 for length in lengths]
     groups = [None] * n
     for k, i in enumerate(rng.sample(range(n), 90)):
         groups[i] = f"g{k // 2}"  # 45 pairs, scattered
