@@ -327,9 +327,9 @@ def add_contrast(rows: list[dict], metas: list[Meta], tools: dict[str, Tool], sh
         twin = {"id": f"{row['id']}-call", "tools": offered, "messages": copy.deepcopy(row["messages"][:-1]) + [answer]}
         row["group"] = twin["group"] = "contrast-" + hashlib.sha1(json.dumps(row, ensure_ascii=False).encode()).hexdigest()[:16]
         _checked(twin, "contrast")
-        optional = any(not tool.by_name[k].required for k in call["function"]["arguments"] if k in tool.by_name)
         out_rows.append(twin)
-        out_metas.append(Meta("choose", meta.lang, meta.domain, "contrast", optional, target=tool.name,
+        out_metas.append(Meta("choose", meta.lang, meta.domain, "contrast",
+                              Builder._optional_used(tool, call["function"]["arguments"]), target=tool.name,
                               long_tools=meta.long_tools, zh_schemas=meta.zh_schemas))
         pairs += 1
     rows[:], metas[:] = out_rows, out_metas
