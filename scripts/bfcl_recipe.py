@@ -9,7 +9,8 @@ Protocol (docs/evaluation.md, "Protocol"): the BFCL figures come from `--split t
 each category's every fifth, the dev slice that design decisions may look at), either all of them or
 a fixed stratified sample of `--sample` items per category with 95 % intervals. Each stage is the
 real `fctune` command line, timed; a stage whose output exists is kept (delete it, or --redo, to run
-it again), so a run cut short goes on where it stopped (training resumes from its last checkpoint).
+it again), so a run cut short goes on where it stopped (training resumes from its last checkpoint,
+an evaluation from the answers its journal holds, docs/evaluation.md).
 """
 
 from __future__ import annotations

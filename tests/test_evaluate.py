@@ -318,3 +318,84 @@ def _cfg(model: Path, replies: str):
     cfg.model.name_or_path, cfg.model.threads = str(model), 1
     cfg.eval.replies, cfg.eval.max_new_tokens, cfg.eval.call_threshold = replies, 48, 0.0
     return cfg
+
+
+# --------------------------------------------------------------------------- a run cut short resumes
+
+
+def test_an_eval_cut_short_resumes_from_its_journal(tmp_path, adapter, monkeypatch):
+    """A base-vs-tuned run that dies in the tuned run's third batch leaves the finished batches in
+    ``journal-*.jsonl``; run again, it generates only the rest and writes the report an uninterrupted
+    run writes (the same answers, batches and tokens); the journals go once the report is written."""
+    import fctune.generate
+    from fctune.config import Config
+
+    cfg = Config()
+    cfg.model.name_or_path, cfg.model.adapter, cfg.model.threads = "tiny-qwen3", str(adapter), 1
+    cfg.eval.limit, cfg.eval.batch_size, cfg.eval.max_new_tokens, cfg.eval.call_threshold = 5, 2, 6, 0.5
+    evaluate = partial(run_eval, cfg, bfcl="simple_python,irrelevance", compare=True, progress=False)
+    whole = evaluate(out=tmp_path / "whole")
+    assert not list((tmp_path / "whole").glob("journal-*"))
+
+    real, prompts_run = fctune.generate._run_batch, []
+
+    def dies_in_the_eighth_batch(model, prompts, *args):  # base: 5 batches of 10 prompts; tuned: the third
+        prompts_run.append(len(prompts))
+        if len(prompts_run) == 8:
+            raise KeyboardInterrupt
+        return real(model, prompts, *args)
+
+    monkeypatch.setattr(fctune.generate, "_run_batch", dies_in_the_eighth_batch)
+    cut = tmp_path / "cut"
+    with pytest.raises(KeyboardInterrupt):
+        evaluate(out=cut)
+    journals = {p.name: read_jsonl(p) for p in cut.glob("journal-*.jsonl")}
+    assert {name: len(rows) for name, rows in journals.items()} == {"journal-base.jsonl": 6, "journal-tuned.jsonl": 3}
+    assert not (cut / "report.json").exists()
+
+    prompts_run.clear()
+    lines: list[str] = []
+    resumed = run_eval(cfg, bfcl="simple_python,irrelevance", compare=True, progress=False, out=cut, log=lines.append)
+    assert prompts_run == [2, 2, 2]  # the tuned run's last six prompts, nothing of the base run
+    assert "base: 10 of 10 answer(s) taken from" in "\n".join(lines)
+    assert "tuned: 4 of 10 answer(s) taken from" in "\n".join(lines)
+    assert read_jsonl(cut / "predictions.jsonl") == read_jsonl(tmp_path / "whole" / "predictions.jsonl")
+    for label in ("base", "tuned"):
+        ours, theirs = resumed["runs"][label], whole["runs"][label]
+        assert ours["overall"] == theirs["overall"] and ours["call_auc"] == theirs["call_auc"]
+        for key in ("prompts", "batches", "prompt_tokens", "generated_tokens", "forced_calls", "forced_replies"):
+            assert ours["generation"][key] == theirs["generation"][key], (label, key)
+        assert ours["generation"]["seconds"] > 0
+    assert not list(cut.glob("journal-*"))
+
+
+def test_a_journal_for_other_settings_or_cut_by_a_kill(tmp_path):
+    """The journal keeps finished batches only: a last line cut by a kill is dropped (and the file
+    mended, so that later batches append whole lines); a journal with another key is not used."""
+    from fctune.generate import GenerationStats
+    from fctune.journal import Journal
+
+    path = tmp_path / "journal-tuned.jsonl"
+    key = {"weights": "abc", "prompts": "def", "max_new_tokens": 6}
+    first = Journal(path, key)
+    assert not first.results and not first.stale and not path.exists()
+    answers = [([5, 6, 7], "stop", (0.25, "reply"), ([9, 7], "stop")), ([8], "reply", (0.01, ""), None)]
+    first.record([3, 0], answers, {"batches": 1, "generated_tokens": 4, "seconds": 1.5, "greedy_tokens": 2})
+    first.record([1, 2], [([4], "length", None, None), ([], "cancelled", None, None)], {"batches": 1, "seconds": 0.5})
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write('{"batch": [[4, [1, 2')  # the kill came mid-write
+
+    again = Journal(path, key)
+    assert again.results == {3: answers[0], 0: answers[1], 1: ([4], "length", None, None)}  # not the cancelled one
+    assert again.stats == GenerationStats(batches=2, generated_tokens=4, seconds=2.0, greedy_tokens=2)
+    assert path.read_text(encoding="utf-8").endswith("}\n")  # the torn line is gone
+    again.record([4], [([3], "stop", None, None)], {"batches": 1})
+    assert set(Journal(path, key).results) == {0, 1, 3, 4}
+
+    other = Journal(path, {**key, "weights": "xyz"})
+    assert other.stale and not other.results and not path.exists()
+    head = json.dumps({"key": key})
+    for line in ('{"batch": 5, "stats": {}}', '{"batch": [["1", [2], "stop", null, null]], "stats": {}}',
+                 '{"batch": [[1, [2], "stop", null, null]], "stats": {"seconds": "a lot"}}', '[]'):
+        path.write_text(f"{head}\n{line}\n", encoding="utf-8")  # not a batch of ours: as if cut there
+        assert not Journal(path, key).results and path.read_text(encoding="utf-8") == head + "\n", line

@@ -12,6 +12,7 @@ elsewhere, e.g. by vLLM), then parsed with :func:`fctune.formats.parse` and scor
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -212,6 +213,7 @@ def run_eval(cfg: Config | None = None, data: str | None = None, bfcl: str | Seq
     predictions: list[dict] = []
     runs: dict[str, dict] = {}
     greedy: dict[str, dict] = {}  # plain greedy where the call decision changed answers (same items)
+    journals: list[Any] = []  # each generating run's answers so far, on disk while it runs (out given)
     report: dict[str, Any] = {
         "date": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "model": model, "adapter": adapter, "source": source, "items": len(items), "limit": limit, "sample": ev.sample,
@@ -246,8 +248,15 @@ def run_eval(cfg: Config | None = None, data: str | None = None, bfcl: str | Seq
         variants = (["base", "tuned"] if compare else ["tuned" if adapter else "base"])
 
         def run(label: str, ids: list, thresholds: Any, desc: str) -> Any:
+            journal = _journal(out, label, net, fmt, rt, ev, ids, thresholds, stop_replies)
+            if journal is not None and journal.stale:
+                say(f"{label}: {journal.path} holds answers for other weights, prompts or settings; starting over")
+            if journal is not None and journal.results:
+                say(f"{label}: {len(journal.results)} of {len(ids)} answer(s) taken from {journal.path} "
+                    "(an earlier run cut short); generating the rest")
+            journals.append(journal)
             kw = dict(progress=progress, desc=desc, call_threshold=thresholds, stop_replies=stop_replies,
-                      greedy_too=True)
+                      greedy_too=True, journal=journal)
             if label == "base" and adapter:
                 from fctune.token_rows import fold_token_rows
 
@@ -308,7 +317,33 @@ def run_eval(cfg: Config | None = None, data: str | None = None, bfcl: str | Seq
     if out:
         write_report(report, predictions, out)
         report["out"] = str(out)
+        for journal in journals:
+            if journal is not None:
+                journal.remove()  # the report holds every answer now
     return report
+
+
+def _journal(out: str | Path | None, label: str, net: Any, fmt: Any, rt: Any, ev: Any, prompts: Sequence,
+             thresholds: Any, stop_replies: bool) -> Any:
+    """The journal of one run's answers in ``out`` (``journal-LABEL.jsonl``; none without ``out``),
+    keyed to all the answers depend on: the weights (sampled base values, the adapter's files), the
+    prompts, the call thresholds and the generation settings. A run cut short resumes from it."""
+    if out is None:
+        return None
+    from fctune.fingerprint import fingerprint
+    from fctune.journal import Journal
+
+    digest = hashlib.sha256(json.dumps(fingerprint(net), sort_keys=True).encode())
+    adapter = Path(rt.adapter) if rt.adapter else None
+    for path in sorted(adapter.iterdir()) if adapter is not None and adapter.is_dir() else ():
+        if path.is_file() and path.suffix in (".safetensors", ".json", ".pt"):
+            digest.update(path.name.encode() + path.read_bytes())
+    key = {"label": label, "model": rt.name_or_path, "adapter": rt.adapter, "weights": digest.hexdigest(),
+           "template": fmt.template_name, "thinking": rt.enable_thinking, "max_new_tokens": ev.max_new_tokens,
+           "batch_size": ev.batch_size, "stop_replies": stop_replies,
+           "prompts": hashlib.sha256(json.dumps([list(p) for p in prompts]).encode()).hexdigest(),
+           "thresholds": hashlib.sha256(json.dumps(thresholds).encode()).hexdigest()}
+    return Journal(Path(out) / f"journal-{label}.jsonl", key)
 
 
 def export_prompts(model: str, items: Sequence, path: str | Path, template: str = "auto",

@@ -101,6 +101,13 @@ class GenerationStats:
         decode = self.seconds - self.prefill_seconds
         return (self.generated_tokens + self.greedy_tokens) / decode if decode > 0 else 0.0
 
+    def add(self, counts: dict[str, Any]) -> None:
+        """Add another part's counts (a batch's, or a journal's earlier runs'): every field but the
+        prompt counts, which are the whole call's."""
+        for name, value in counts.items():
+            if name not in ("prompts", "prompt_tokens"):
+                setattr(self, name, getattr(self, name) + value)
+
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["seconds"] = round(self.seconds, 3)
@@ -545,7 +552,8 @@ def _run_batch(model: Any, prompts: list[list[int]], max_new_tokens: int, stop_i
 def generate(model: Any, fmt: Any, prompts: list[list[int]], max_new_tokens: int = 256, batch_size: int = 16,
              temperature: float = 0.0, top_p: float = 1.0, progress: bool = True, seed: int = 0,
              desc: str = "generate", call_threshold: float | Sequence[float] = 0.0,
-             cancel: Any = None, stop_replies: bool = False, greedy_too: bool = False) -> Generations:
+             cancel: Any = None, stop_replies: bool = False, greedy_too: bool = False,
+             journal: Any = None) -> Generations:
     """Complete every prompt (token ids from ``fmt.prompt_ids``); results in input order.
 
     Greedy when ``temperature`` is 0. ``batch_size`` prompts of similar length are generated
@@ -561,7 +569,10 @@ def generate(model: Any, fmt: Any, prompts: list[list[int]], max_new_tokens: int
     of it (``fctune eval``'s ``eval.replies``, docs/evaluation.md); a format without a call token
     cannot tell, and generates in full. ``greedy_too``: where the decision changed an answer's first
     token, its plain greedy answer too (:attr:`Generation.greedy`), continued on the same prompt pass:
-    what ``call_threshold=0`` would give, without processing those prompts again.
+    what ``call_threshold=0`` would give, without processing those prompts again. ``journal`` (a
+    :class:`fctune.journal.Journal` for these prompts and settings): its answers are taken as they are,
+    only the other prompts are generated, and each finished batch is written to it; the stats count
+    the earlier runs too.
     """
     import torch
     from tqdm.auto import tqdm
@@ -588,8 +599,13 @@ def generate(model: Any, fmt: Any, prompts: list[list[int]], max_new_tokens: int
     # passes: length order, so that a batch pads little
     order = sorted(range(len(prompts)), key=(lambda i: prompts[i]) if reuse else (lambda i: -len(prompts[i])))
     results: list[tuple[list[int], str, Any, Any] | None] = [None] * len(prompts)
-    bar = tqdm(total=len(prompts), desc=desc, unit="prompt", disable=not progress, file=sys.stderr,
-               dynamic_ncols=True, leave=False)
+    known = journal.results if journal is not None else {}
+    for i, res in known.items():
+        assert 0 <= i < len(prompts), f"journal answer {i} for {len(prompts)} prompts"
+        results[i] = res
+    order = [i for i in order if i not in known]
+    bar = tqdm(total=len(prompts), initial=len(known), desc=desc, unit="prompt", disable=not progress,
+               file=sys.stderr, dynamic_ncols=True, leave=False)
     was_training = model.training
     model.eval()
     start = time.perf_counter()
@@ -610,15 +626,23 @@ def generate(model: Any, fmt: Any, prompts: list[list[int]], max_new_tokens: int
                         results[i] = ([], "cancelled", None, None)
                     continue
                 rule = (call_id, [limits[i] for i in chunk]) if decide else None
+                before, began, reused = asdict(stats), time.perf_counter(), reuse.reused_tokens if reuse else 0
                 outs = _run_batch(model, [list(prompts[i]) for i in chunk], max_new_tokens, stop_ids, pad_id,
                                   temperature, top_p, generator, on_finish, stats, rule, reuse, cancel,
                                   reply_stop, greedy_too)
                 stats.batches += 1
                 for i, res in zip(chunk, outs):
                     results[i] = res
+                if journal is not None:
+                    share = {k: v - before[k] for k, v in asdict(stats).items() if k not in ("prompts", "prompt_tokens")}
+                    share["seconds"] = time.perf_counter() - began
+                    share["reused_prompt_tokens"] = (reuse.reused_tokens if reuse else 0) - reused
+                    journal.record(chunk, outs, share)
     finally:
         stats.seconds = time.perf_counter() - start
         stats.reused_prompt_tokens = reuse.reused_tokens if reuse else 0
+        if journal is not None:
+            stats.add(asdict(journal.stats))  # the earlier runs' share
         bar.close()
         if was_training:
             model.train()
