@@ -102,6 +102,18 @@ def write_results(args: argparse.Namespace, out: Path, command: str) -> str:
     return results
 
 
+def save_timings(out: Path) -> None:
+    """``out/timings.json``: the stages kept from an earlier run keep their times, this run's are added,
+    the total is all of them. Written after every stage, so a run cut short keeps what it finished (a
+    stage resumed part-way counts its last part; its report or summary has the time of all parts)."""
+    path = out / "timings.json"
+    previous = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    stages = {k: v for k, v in {**previous, **TIMINGS}.items() if k != "total"}
+    stages["total"] = round(sum(stages.values()), 1)
+    out.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(stages, indent=2) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="bfcl-out", help="output directory")
@@ -136,24 +148,24 @@ def main() -> None:
     data, adapter = out / "data", out / "adapter"
     if args.redo or not (data / "train.jsonl").is_file():
         build_data(args, data)
+        save_timings(out)
     if args.redo or not (adapter / "summary.json").is_file():
         resume = ["--resume"] if not args.redo and any(adapter.glob("checkpoint-*")) else []
         fctune("train", "train", args.config, f"data.train_file={data / 'train.jsonl'}",
                f"data.valid_file={data / 'valid.jsonl'}", f"train.output_dir={adapter}", *overrides, *resume)
+        save_timings(out)
     common = ["--config", args.config, "--adapter", str(adapter), "--compare", "--no-progress",
               *[o for o in overrides if o.startswith(("model.", "eval."))]]
     if args.redo or not (out / "eval-bfcl" / "report.json").is_file():  # first: what the recipe is judged on
         fctune("eval-bfcl", "eval", *common, "--bfcl", args.bfcl, "--split", "test", "--sample", str(args.sample),
                "--out", str(out / "eval-bfcl"))
+        save_timings(out)
     for lang in ("zh", "en"):
         if args.redo or not (out / f"eval-{lang}" / "report.json").is_file():
             fctune(f"eval-{lang}", "eval", *common, "--data", str(data / lang / "test.jsonl"),
                    "--limit", str(args.own_limit), "--out", str(out / f"eval-{lang}"))
-    # stages kept from an earlier run keep their times; the total is theirs and this run's together
-    previous = json.loads((out / "timings.json").read_text(encoding="utf-8")) if (out / "timings.json").is_file() else {}
-    stages = {k: v for k, v in {**previous, **TIMINGS}.items() if k != "total"}
-    stages["total"] = round(sum(stages.values()), 1)
-    (out / "timings.json").write_text(json.dumps(stages, indent=2) + "\n", encoding="utf-8")
+            save_timings(out)
+    save_timings(out)
     command = "python scripts/bfcl_recipe.py " + " ".join(sys.argv[1:])
     results = write_results(args, out, command.strip())
     if args.docs:
