@@ -363,39 +363,69 @@ def test_an_eval_cut_short_resumes_from_its_journal(tmp_path, adapter, monkeypat
     for label in ("base", "tuned"):
         ours, theirs = resumed["runs"][label], whole["runs"][label]
         assert ours["overall"] == theirs["overall"] and ours["call_auc"] == theirs["call_auc"]
-        for key in ("prompts", "batches", "prompt_tokens", "generated_tokens", "forced_calls", "forced_replies"):
+        for key in ("prompts", "batches", "prompt_tokens", "generated_tokens", "forced_calls", "forced_replies",
+                    "greedy_tokens"):
             assert ours["generation"][key] == theirs["generation"][key], (label, key)
         assert ours["generation"]["seconds"] > 0
     assert not list(cut.glob("journal-*"))
 
 
 def test_a_journal_for_other_settings_or_cut_by_a_kill(tmp_path):
-    """The journal keeps finished batches only: a last line cut by a kill is dropped (and the file
-    mended, so that later batches append whole lines); a journal with another key is not used."""
+    """The journal keeps whole batches only: a last line cut by a kill is dropped (and the file
+    mended, so that later batches append whole lines); a batch with a cancelled answer is not written;
+    a journal with another key, or one not readable as a journal, is moved aside, never used or lost;
+    a line that is not a batch of this call ends what is read, whatever it holds."""
+    from fctune.errors import FctuneError
     from fctune.generate import GenerationStats
     from fctune.journal import Journal
 
     path = tmp_path / "journal-tuned.jsonl"
     key = {"weights": "abc", "prompts": "def", "max_new_tokens": 6}
-    first = Journal(path, key)
-    assert not first.results and not first.stale and not path.exists()
+    first = Journal(path, key, 5)
+    assert not first.results and first.stale is None and not path.exists()
     answers = [([5, 6, 7], "stop", (0.25, "reply"), ([9, 7], "stop")), ([8], "reply", (0.01, ""), None)]
     first.record([3, 0], answers, {"batches": 1, "generated_tokens": 4, "seconds": 1.5, "greedy_tokens": 2})
     first.record([1, 2], [([4], "length", None, None), ([], "cancelled", None, None)], {"batches": 1, "seconds": 0.5})
     with open(path, "a", encoding="utf-8") as fh:
         fh.write('{"batch": [[4, [1, 2')  # the kill came mid-write
 
-    again = Journal(path, key)
-    assert again.results == {3: answers[0], 0: answers[1], 1: ([4], "length", None, None)}  # not the cancelled one
-    assert again.stats == GenerationStats(batches=2, generated_tokens=4, seconds=2.0, greedy_tokens=2)
+    again = Journal(path, key, 5)
+    assert again.results == {3: answers[0], 0: answers[1]}  # not the batch with a cancelled answer
+    assert again.stats == GenerationStats(batches=1, generated_tokens=4, seconds=1.5, greedy_tokens=2)
     assert path.read_text(encoding="utf-8").endswith("}\n")  # the torn line is gone
     again.record([4], [([3], "stop", None, None)], {"batches": 1})
-    assert set(Journal(path, key).results) == {0, 1, 3, 4}
+    assert set(Journal(path, key, 5).results) == {0, 3, 4}
 
-    other = Journal(path, {**key, "weights": "xyz"})
-    assert other.stale and not other.results and not path.exists()
+    other = Journal(path, {**key, "weights": "xyz"}, 5)
+    moved = tmp_path / "journal-tuned.stale.jsonl"
+    assert other.stale == moved and not other.results and not path.exists()
+    assert set(Journal(moved, key, 5).results) == {0, 3, 4}  # moved aside whole, not lost
+
     head = json.dumps({"key": key})
-    for line in ('{"batch": 5, "stats": {}}', '{"batch": [["1", [2], "stop", null, null]], "stats": {}}',
-                 '{"batch": [[1, [2], "stop", null, null]], "stats": {"seconds": "a lot"}}', '[]'):
-        path.write_text(f"{head}\n{line}\n", encoding="utf-8")  # not a batch of ours: as if cut there
-        assert not Journal(path, key).results and path.read_text(encoding="utf-8") == head + "\n", line
+    good = '[[1, [2], "stop", [0.5, ""], [[3], "length"]]]'
+    assert Journal(_write(path, head, f'{{"batch": {good}, "stats": {{"batches": 1}}}}'), key, 5).results
+    for line in ('{"batch": 5, "stats": {}}', '[]', "[" * 5000, f'{{"batch": {good}, "stats": []}}',
+                 f'{{"batch": {good}, "stats": null}}', f'{{"batch": {good}, "stats": {{"seconds": "a lot"}}}}',
+                 f'{{"batch": {good}, "stats": {{"seconds": NaN}}}}', f'{{"batch": {good}, "stats": {{"tea": 1}}}}',
+                 '{"batch": [["1", [2], "stop", null, null]], "stats": {}}',
+                 '{"batch": [[-1, [2], "stop", null, null]], "stats": {}}',
+                 '{"batch": [[5, [2], "stop", null, null]], "stats": {}}',
+                 '{"batch": [[true, [2], "stop", null, null]], "stats": {}}',
+                 '{"batch": [[1, ["a"], "stop", null, null]], "stats": {}}',
+                 '{"batch": [[1, [2], "cancelled", null, null]], "stats": {}}',
+                 '{"batch": [[1, [2], "stop", "call", null]], "stats": {}}',
+                 '{"batch": [[1, [2], "stop", [0.5, "maybe"], null]], "stats": {}}',
+                 '{"batch": [[1, [2], "stop", null, [1]]], "stats": {}}'):
+        journal = Journal(_write(path, head, line), key, 5)  # not a batch of this call: as if cut there
+        assert not journal.results and journal.stale is None, line
+        assert path.read_text(encoding="utf-8") == head + "\n", line
+    path.write_bytes(b"\xff\xfe not text\n")
+    assert Journal(path, key, 5).stale == moved and moved.read_bytes() == b"\xff\xfe not text\n"
+    path.mkdir()
+    with pytest.raises(FctuneError, match="journal-tuned.jsonl: is not a file"):
+        Journal(path, key, 5)
+
+
+def _write(path: Path, *lines: str) -> Path:
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path

@@ -146,6 +146,8 @@ def test_sampling_is_seeded_and_empty_input(model, fmt):
     assert generate(model, fmt, [], progress=False) == []
     with pytest.raises(ValueError):
         generate(model, fmt, prompts, max_new_tokens=0)
+    with pytest.raises(ValueError, match="greedy generation only"):  # a sampled run could not resume as it ran
+        generate(model, fmt, prompts, temperature=1.0, progress=False, journal=object())
 
 
 def test_first_token_decision_follows_probability_mass():

@@ -755,7 +755,7 @@ def test_resume_after_sigkill_at_random_moments(tmp_path):
     Both runs use one thread: with two, MKL's threaded kernels round differently from run to run
     (3 of 8 uninterrupted runs of this configuration differed from the other 5 from step 3 on, by
     one float32 step in a loss and up to 1.8e-4 in a weight after Adam), which would hide a resume
-    bug of that size and fail the check now and then without one (docs/reliability.md)."""
+    bug of that size and fail the check now and then without one (docs/training.md)."""
     import random
 
     import torch

@@ -250,7 +250,8 @@ def run_eval(cfg: Config | None = None, data: str | None = None, bfcl: str | Seq
         def run(label: str, ids: list, thresholds: Any, desc: str) -> Any:
             journal = _journal(out, label, net, fmt, rt, ev, ids, thresholds, stop_replies)
             if journal is not None and journal.stale:
-                say(f"{label}: {journal.path} holds answers for other weights, prompts or settings; starting over")
+                say(f"{label}: {journal.path} held answers for other weights, prompts or settings (or was not "
+                    f"readable as a journal): moved to {journal.stale}; starting over")
             if journal is not None and journal.results:
                 say(f"{label}: {len(journal.results)} of {len(ids)} answer(s) taken from {journal.path} "
                     "(an earlier run cut short); generating the rest")
@@ -326,24 +327,35 @@ def run_eval(cfg: Config | None = None, data: str | None = None, bfcl: str | Seq
 def _journal(out: str | Path | None, label: str, net: Any, fmt: Any, rt: Any, ev: Any, prompts: Sequence,
              thresholds: Any, stop_replies: bool) -> Any:
     """The journal of one run's answers in ``out`` (``journal-LABEL.jsonl``; none without ``out``),
-    keyed to all the answers depend on: the weights (sampled base values, the adapter's files), the
-    prompts, the call thresholds and the generation settings. A run cut short resumes from it."""
+    keyed to all the answers depend on: the weights (sampled base values, the adapter's files), how
+    they run (dtype, device, how prompts are batched, the library versions), the prompts (template
+    and tools included), the call thresholds and the generation settings. Paths are not in the key:
+    the same files named another way are the same run. A run cut short resumes from it."""
     if out is None:
         return None
+    import torch
+    import transformers
+
+    from fctune import __version__
     from fctune.fingerprint import fingerprint
+    from fctune.generate import _one_by_one
     from fctune.journal import Journal
 
     digest = hashlib.sha256(json.dumps(fingerprint(net), sort_keys=True).encode())
     adapter = Path(rt.adapter) if rt.adapter else None
+    if adapter is not None and not adapter.is_dir():
+        digest.update(str(rt.adapter).encode())  # a hub id: its name is all there is to go by
     for path in sorted(adapter.iterdir()) if adapter is not None and adapter.is_dir() else ():
         if path.is_file() and path.suffix in (".safetensors", ".json", ".pt"):
             digest.update(path.name.encode() + path.read_bytes())
-    key = {"label": label, "model": rt.name_or_path, "adapter": rt.adapter, "weights": digest.hexdigest(),
-           "template": fmt.template_name, "thinking": rt.enable_thinking, "max_new_tokens": ev.max_new_tokens,
-           "batch_size": ev.batch_size, "stop_replies": stop_replies,
+    param = next(net.parameters())
+    key = {"label": label, "weights": digest.hexdigest(), "dtype": str(param.dtype), "device": param.device.type,
+           "prompt_passes": "one by one" if _one_by_one(net, param.device) else "batched",
+           "versions": [__version__, torch.__version__, transformers.__version__],
+           "max_new_tokens": ev.max_new_tokens, "batch_size": ev.batch_size, "stop_replies": stop_replies,
            "prompts": hashlib.sha256(json.dumps([list(p) for p in prompts]).encode()).hexdigest(),
            "thresholds": hashlib.sha256(json.dumps(thresholds).encode()).hexdigest()}
-    return Journal(Path(out) / f"journal-{label}.jsonl", key)
+    return Journal(Path(out) / f"journal-{label}.jsonl", key, len(prompts))
 
 
 def export_prompts(model: str, items: Sequence, path: str | Path, template: str = "auto",

@@ -581,6 +581,8 @@ def generate(model: Any, fmt: Any, prompts: list[list[int]], max_new_tokens: int
         raise ValueError("max_new_tokens must be > 0")
     if batch_size <= 0:
         raise ValueError("batch_size must be > 0")
+    if journal is not None and temperature > 0:
+        raise ValueError("a journal resumes greedy generation only (a sampled run's random state is not kept)")
     stats = GenerationStats(prompts=len(prompts), prompt_tokens=sum(len(p) for p in prompts))
     if not prompts:
         return Generations([], stats)
