@@ -32,3 +32,21 @@ def test_the_training_bench_runs_and_compares_with_the_faster_baseline(tmp_path)
     assert report["speedup_vs_seed"]["ratio"] == pytest.approx(ratio)
     assert proc.stdout.strip().splitlines()[-1] == f"speedup {ratio:.2f}"
     assert report["load_average_before"] and report["sgemm_gflops"] > 0
+
+
+@pytest.mark.slow
+def test_the_bf16_bench_compares_speed_and_answers(tmp_path):
+    """bench/cpu_bf16.py end to end on the tiny model: both dtypes evaluated on the same dev items and
+    trained, the agreement of their answers counted (plumbing here; the figures need the real model)."""
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "cpu_bf16.py"), "--model", "tiny-qwen3",
+                           "--bfcl", "simple_python,irrelevance", "--limit", "3", "--max-new-tokens", "8",
+                           "--config", "configs/tiny-test.yaml", "--train-steps", "1", "--threads", "1"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = proc.stdout
+    assert "matrix products (1024 x 896 x 4864): float32" in out and "bfloat16" in out
+    rows = [line for line in out.splitlines() if line.startswith(("| float32 |", "| bfloat16 |"))]
+    assert len(rows) == 2 and all(row.split("|")[2].strip() == "6" for row in rows), rows
+    agree = next(line for line in out.splitlines() if line.startswith("same answer text"))
+    assert agree.endswith("of 6") and "same score:" in agree
+    assert "training float32: 1 steps" in out and "training bfloat16: 1 steps" in out
