@@ -4,7 +4,7 @@
     .venv/bin/python bench/cpu_bf16.py --limit 20 --train-steps 0
 
 CPUs with AMX (Intel Sapphire Rapids and later: ``amx_bf16`` in /proc/cpuinfo) multiply bf16
-matrices several times faster than fp32; without it bf16 is slower (docs/training.md). fctune
+matrices several times faster than fp32; without it there is no fast bf16 product. fctune
 keeps fp32 on a CPU unless ``model.dtype=bfloat16`` (``--dtype bfloat16``) is asked for; this
 measures what that buys on the machine it runs on and what it changes:
 
