@@ -118,3 +118,61 @@ def test_cases_peft_handles_differently_fall_back_to_peft():
     assert torch.allclose(logits(model), logits(reference), atol=1e-5)
     handle.remove()
     assert seen == [1]
+
+
+def test_bf16_base_with_an_fp32_adapter_takes_the_fused_path(monkeypatch):
+    """``model.dtype=bfloat16``: bf16 base weights, fp32 LoRA (PEFT's mixed precision). The fused
+    forward runs on every layer and gives PEFT's outputs and gradients to bf16 rounding; the loaded
+    runtime (inference on a CPU) uses it too."""
+    from peft.tuners.lora.layer import Linear as LoraLinear
+
+    torch.manual_seed(0)
+    model = tiny_lora()
+    for name, param in model.named_parameters():
+        if "lora_B" in name:  # non-zero, so that the adapter's product shows in outputs and A's gradients
+            param.data.normal_(0, 0.05)
+    model.base_model.model.to(torch.bfloat16)
+    for name, param in model.named_parameters():
+        if "lora_" in name:
+            param.data = param.data.float()
+    reference = copy.deepcopy(model)
+    layers = model.base_model.model.config.num_hidden_layers
+    assert use_fast_lora(model) == len(ALL_TARGETS) * layers
+    ids = torch.randint(0, 1000, (2, 24))
+    ref_out, ref_grads = _loss_and_grads(reference.train(), ids)
+    with monkeypatch.context() as m:
+        m.setattr(LoraLinear, "forward", lambda *a, **k: (_ for _ in ()).throw(AssertionError("fell back to PEFT's")))
+        out, grads = _loss_and_grads(model.train(), ids)
+    assert out.dtype == torch.bfloat16 and grads and all(g.dtype == torch.float32 for g in grads.values())
+    scale = ref_out.float().abs().max()
+    assert (out.float() - ref_out.float()).abs().max() <= 0.02 * scale
+    for name, g in grads.items():
+        ref = ref_grads[name]
+        # bf16 rounding in the layers above leaves ~1 % noise in the smallest gradients (0.992 at worst here)
+        assert torch.nn.functional.cosine_similarity(g.flatten(), ref.flatten(), dim=0) > 0.98, name
+        assert 0.95 < (g.norm() / ref.norm()).item() < 1.05, name
+
+
+def test_a_bf16_runtime_on_cpu_uses_the_fused_forward(tmp_path):
+    from fctune.models import load_with_adapter, load_model
+    from tests.helpers import make_adapter
+
+    adapter = make_adapter(load_model("tiny-qwen3")[0], tmp_path / "a", seed=0, r=4, lora_alpha=8,
+                           target_modules=["q_proj", "down_proj"], init_lora_weights=False)
+    ids, head_hooks = torch.randint(0, 1000, (1, 20)), []
+    for dtype, fused in (("bfloat16", True), ("float32", False)):
+        model, _ = load_with_adapter("tiny-qwen3", str(adapter), dtype=dtype, device="cpu")
+        layers = [m for m in model.modules() if hasattr(m, "lora_A") and "default" in m.lora_A]
+        assert layers and all(("forward" in vars(m)) == fused for m in layers), dtype
+        hooks = list(model.get_output_embeddings()._forward_pre_hooks.values())
+        assert len(hooks) == fused, dtype
+        head_hooks = hooks or head_hooks
+        with torch.no_grad():  # the last position's logits, with the head's input a slice or not (products of
+            last, full = model(input_ids=ids, logits_to_keep=1).logits[:, -1], model(input_ids=ids).logits[:, -1]
+        assert torch.allclose(last.float(), full.float(), atol=1e-5 if dtype == "float32" else 2e-2), dtype  # other shapes)
+    # the head is given a copy of a sliced input in the standard layout (torch 2.13's slow path needs
+    # the sliced one's batch stride), and everything else as it is
+    hidden = torch.randn(1, 20, 64, dtype=torch.bfloat16)
+    (sliced,) = head_hooks[0](None, (hidden[:, -1:, :],))
+    assert sliced.stride() == (64, 64, 1) and torch.equal(sliced, hidden[:, -1:, :])
+    assert head_hooks[0](None, (hidden,))[0] is hidden

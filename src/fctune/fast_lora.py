@@ -21,6 +21,13 @@ any other torch randomness); outputs and gradients equal PEFT's up to float roun
 Layers PEFT would treat specially (several active adapters, DoRA and other variants, a LoRA bias,
 merged or disabled adapters, per-row ``adapter_names``, a base layer other than ``nn.Linear``, hooks on
 the wrapped modules, inputs of another dtype than the adapter's) keep PEFT's forward.
+
+bf16 base weights with an fp32 adapter (``model.dtype=bfloat16``; on a CPU with AMX the bf16 products
+are several times faster, docs/BENCHMARKS.md) take the fused path too: the input goes to the
+adapter's rank-r product in fp32, and the rank-r result and ``lora_B`` (a few kB) are cast to bf16 to
+be accumulated into the bf16 output. PEFT instead casts the whole input to fp32, adds an fp32
+full-width delta to the bf16 output and casts the sum back, in every adapted layer. Inference on a
+CPU uses this forward for such models (:func:`fctune.models.load_with_adapter`).
 """
 
 from __future__ import annotations
@@ -74,16 +81,24 @@ def _fused_forward(self: Any, x: torch.Tensor, *args: Any, **kwargs: Any) -> tor
     name = active[0] if len(active) == 1 else None
     p = None if name is None or name not in self.lora_A else _dropout_p(self.lora_dropout[name])
     if (args or kwargs or p is None or self.disable_adapters or self.merged or name in self.lora_variant
-            or self.lora_B[name].bias is not None or x.dtype != self.lora_A[name].weight.dtype
+            or self.lora_B[name].bias is not None or not _dtypes_fit(x, self.base_layer, self.lora_A[name])
             or _hooked(self.base_layer, self.lora_A[name], self.lora_B[name])):
         return type(self).forward(self, x, *args, **kwargs)
     base = self.base_layer
     a, b = self.lora_A[name].weight, self.lora_B[name].weight
     flat = x.reshape(-1, x.shape[-1])
     out = F.linear(flat, base.weight, base.bias)
-    h = F.linear(drop(flat, p) if p > 0 else flat, a) * (self.scaling[name] / (1.0 - p))
-    out.addmm_(h, b.t())
+    h = F.linear((drop(flat, p) if p > 0 else flat).to(a.dtype), a) * (self.scaling[name] / (1.0 - p))
+    out.addmm_(h.to(out.dtype), b.t().to(out.dtype))  # casts: only with bf16 base weights (rank-r and r x out)
     return out.view(*x.shape[:-1], out.shape[-1])
+
+
+def _dtypes_fit(x: torch.Tensor, base: nn.Module, lora_a: nn.Module) -> bool:
+    """Inputs in the adapter's dtype, or bf16 inputs and base weights with an fp32 adapter (PEFT's
+    mixed precision: the adapter's rank-r product in fp32, added to the bf16 output)."""
+    if x.dtype == lora_a.weight.dtype:
+        return True
+    return x.dtype == base.weight.dtype == torch.bfloat16 and lora_a.weight.dtype == torch.float32
 
 
 def use_fast_lora(model: nn.Module) -> int:

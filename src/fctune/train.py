@@ -551,8 +551,11 @@ def setup_lora(cfg: Config, model: Any, fmt: Any, device: str, say: Callable[[st
     model = get_peft_model(model, lora)
     if device == "cpu":
         from fctune.fast_lora import use_fast_lora
+        from fctune.models import unstride_head_input
 
         say(f"fused CPU LoRA forward on {use_fast_lora(model)} layer(s) (fctune.fast_lora)")
+        if next(model.parameters()).dtype == torch.bfloat16:
+            unstride_head_input(model)  # the smoke test's and calibration's prompt passes
     if cfg.train.gradient_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     return model, untrained, token_ids
