@@ -69,10 +69,12 @@ def evaluate(args: argparse.Namespace, dtype: str, out: Path) -> tuple[dict, lis
 
 
 def train_rate(args: argparse.Namespace, dtype: str, out: Path) -> dict:
-    subprocess.run([sys.executable, "-m", "fctune", "train", args.config, f"train.output_dir={out}",
-                    f"train.max_steps={args.train_steps}", "train.save_steps=0", "train.smoke_test=false",
-                    "data.train_file=", "data.valid_file=", f"model.dtype={dtype}"],
-                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.run([sys.executable, "-m", "fctune", "train", args.config, f"train.output_dir={out}",
+                           f"train.max_steps={args.train_steps}", "train.save_steps=0", "train.smoke_test=false",
+                           "data.train_file=", "data.valid_file=", f"model.dtype={dtype}"],
+                          cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"fctune train ({dtype}) failed:\n{proc.stderr[-3000:]}")
     return json.loads((out / "summary.json").read_text(encoding="utf-8"))
 
 
@@ -88,7 +90,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="for the matrix products")
     args = parser.parse_args()
 
-    print(f"CPU flags: {cpu_flags()}; load average before: {os.getloadavg()}")
+    flags = cpu_flags()
+    print(f"CPU flags: {flags}; load average before: {os.getloadavg()}")
+    if "amx_bf16" not in flags:
+        print("no amx_bf16 on this CPU: its bf16 products have no fast path, expect bf16 to be slower")
     rates = matmul_rates(args.threads)
     print("matrix products (1024 x 896 x 4864): " + ", ".join(f"{k} {v:.0f} GFLOP/s" for k, v in rates.items()))
     with tempfile.TemporaryDirectory() as tmp:

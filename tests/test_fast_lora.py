@@ -140,12 +140,16 @@ def test_bf16_base_with_an_fp32_adapter_takes_the_fused_path(monkeypatch):
     assert use_fast_lora(model) == len(ALL_TARGETS) * layers
     ids = torch.randint(0, 1000, (2, 24))
     ref_out, ref_grads = _loss_and_grads(reference.train(), ids)
+    with torch.no_grad(), reference.disable_adapter():
+        base_out = reference(input_ids=ids, use_cache=False).logits
     with monkeypatch.context() as m:
         m.setattr(LoraLinear, "forward", lambda *a, **k: (_ for _ in ()).throw(AssertionError("fell back to PEFT's")))
         out, grads = _loss_and_grads(model.train(), ids)
     assert out.dtype == torch.bfloat16 and grads and all(g.dtype == torch.float32 for g in grads.values())
     scale = ref_out.float().abs().max()
     assert (out.float() - ref_out.float()).abs().max() <= 0.02 * scale
+    assert (ref_out.float() - base_out.float()).abs().max() > 0.2 * scale  # the adapter's term is far above that
+    assert grads.keys() == ref_grads.keys()
     for name, g in grads.items():
         ref = ref_grads[name]
         # bf16 rounding in the layers above leaves ~1 % noise in the smallest gradients (0.992 at worst here)
@@ -167,9 +171,12 @@ def test_a_bf16_runtime_on_cpu_uses_the_fused_forward(tmp_path):
         hooks = list(model.get_output_embeddings()._forward_pre_hooks.values())
         assert len(hooks) == fused, dtype
         head_hooks = hooks or head_hooks
+        seen: list = []  # what the head itself receives in a prompt pass (a pre-hook after ours)
+        model.get_output_embeddings().register_forward_pre_hook(lambda _m, args: seen.append(args[0].stride()))
         with torch.no_grad():  # the last position's logits, with the head's input a slice or not (products of
             last, full = model(input_ids=ids, logits_to_keep=1).logits[:, -1], model(input_ids=ids).logits[:, -1]
         assert torch.allclose(last.float(), full.float(), atol=1e-5 if dtype == "float32" else 2e-2), dtype  # other shapes)
+        assert seen[0] == ((64, 64, 1) if fused else (20 * 64, 64, 1)), (dtype, seen)
     # the head is given a copy of a sliced input in the standard layout (torch 2.13's slow path needs
     # the sliced one's batch stride), and everything else as it is
     hidden = torch.randn(1, 20, 64, dtype=torch.bfloat16)

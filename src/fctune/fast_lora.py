@@ -20,12 +20,14 @@ Same distribution family and the same generator as torch's dropout (seeded and c
 any other torch randomness); outputs and gradients equal PEFT's up to float rounding (tested).
 Layers PEFT would treat specially (several active adapters, DoRA and other variants, a LoRA bias,
 merged or disabled adapters, per-row ``adapter_names``, a base layer other than ``nn.Linear``, hooks on
-the wrapped modules, inputs of another dtype than the adapter's) keep PEFT's forward.
+the wrapped modules, inputs of another dtype than the adapter's but for the bf16 case below, fp16
+base weights with an fp32 adapter among them) keep PEFT's forward.
 
 bf16 base weights with an fp32 adapter (``model.dtype=bfloat16``; on a CPU with AMX the bf16 products
 are several times faster, docs/BENCHMARKS.md) take the fused path too: the input goes to the
 adapter's rank-r product in fp32, and the rank-r result and ``lora_B`` (a few kB) are cast to bf16 to
-be accumulated into the bf16 output. PEFT instead casts the whole input to fp32, adds an fp32
+be accumulated into the bf16 output (so the adapter's gradients carry bf16 rounding, ~2^-9 relative,
+where PEFT's are fp32's: harmless for AdamW). PEFT instead casts the whole input to fp32, adds an fp32
 full-width delta to the bf16 output and casts the sum back, in every adapted layer. Inference on a
 CPU uses this forward for such models (:func:`fctune.models.load_with_adapter`).
 """
@@ -104,7 +106,8 @@ def _dtypes_fit(x: torch.Tensor, base: nn.Module, lora_a: nn.Module) -> bool:
 def use_fast_lora(model: nn.Module) -> int:
     """Give every plain PEFT LoRA ``Linear`` of ``model`` the fused forward; returns how many.
 
-    Meant for CPU training (CUDA has fused dropout and fast elementwise kernels of its own). The
+    Meant for CPU training, and CPU inference with bf16 base weights (CUDA has fused dropout and fast
+    elementwise kernels of its own). The
     swap is per instance and leaves weights, state dicts and saved adapters exactly as PEFT's.
     """
     from peft.tuners.lora.layer import Linear as LoraLinear

@@ -283,6 +283,8 @@ def unstride_head_input(model: Any) -> None:
     import torch
 
     def copied(_module: Any, args: tuple) -> tuple:
+        if not args:  # the input passed by keyword: left as it is
+            return args
         x = args[0]
         if x.dim() == 3 and x.shape[1] == 1 and x.stride(0) != x.shape[-1]:
             return (x.clone(memory_format=torch.contiguous_format), *args[1:])  # plain clone keeps the strides
