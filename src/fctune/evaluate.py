@@ -247,8 +247,10 @@ def run_eval(cfg: Config | None = None, data: str | None = None, bfcl: str | Seq
         limits = thresholds_for(call_threshold, [it.messages for it in items], after_tool_threshold)
         variants = (["base", "tuned"] if compare else ["tuned" if adapter else "base"])
 
+        weights = _weights_digest(net, rt.adapter) if out is not None else ""  # once for base and tuned
+
         def run(label: str, ids: list, thresholds: Any, desc: str) -> Any:
-            journal = _journal(out, label, net, fmt, rt, ev, ids, thresholds, stop_replies)
+            journal = _journal(out, label, weights, net, ev, ids, thresholds, stop_replies)
             if journal is not None and journal.stale:
                 say(f"{label}: {journal.path} held answers for other weights, prompts or settings (or was not "
                     f"readable as a journal): moved to {journal.stale}; starting over")
@@ -324,32 +326,39 @@ def run_eval(cfg: Config | None = None, data: str | None = None, bfcl: str | Seq
     return report
 
 
-def _journal(out: str | Path | None, label: str, net: Any, fmt: Any, rt: Any, ev: Any, prompts: Sequence,
+def _weights_digest(net: Any, adapter: str | None) -> str:
+    """What a run's answers depend on in the weights: sampled base values and the adapter's files
+    (their content, not their path; a hub id by its name)."""
+    from fctune.fingerprint import fingerprint
+
+    digest = hashlib.sha256(json.dumps(fingerprint(net), sort_keys=True).encode())
+    path = Path(adapter) if adapter else None
+    if path is not None and not path.is_dir():
+        digest.update(str(adapter).encode())  # a hub id: its name is all there is to go by
+    for file in sorted(path.iterdir()) if path is not None and path.is_dir() else ():
+        if file.is_file() and file.suffix in (".safetensors", ".json", ".pt"):
+            digest.update(file.name.encode() + file.read_bytes())
+    return digest.hexdigest()
+
+
+def _journal(out: str | Path | None, label: str, weights: str, net: Any, ev: Any, prompts: Sequence,
              thresholds: Any, stop_replies: bool) -> Any:
     """The journal of one run's answers in ``out`` (``journal-LABEL.jsonl``; none without ``out``),
-    keyed to all the answers depend on: the weights (sampled base values, the adapter's files), how
-    they run (dtype, device, how prompts are batched, the library versions), the prompts (template
-    and tools included), the call thresholds and the generation settings. Paths are not in the key:
-    the same files named another way are the same run. A run cut short resumes from it."""
+    keyed to all the answers depend on: the weights (:func:`_weights_digest`), how they run (dtype,
+    device, how prompts are batched, the library versions), the prompts (template and tools
+    included), the call thresholds and the generation settings. Paths are not in the key: the same
+    files named another way are the same run. A run cut short resumes from it."""
     if out is None:
         return None
     import torch
     import transformers
 
     from fctune import __version__
-    from fctune.fingerprint import fingerprint
     from fctune.generate import _one_by_one
     from fctune.journal import Journal
 
-    digest = hashlib.sha256(json.dumps(fingerprint(net), sort_keys=True).encode())
-    adapter = Path(rt.adapter) if rt.adapter else None
-    if adapter is not None and not adapter.is_dir():
-        digest.update(str(rt.adapter).encode())  # a hub id: its name is all there is to go by
-    for path in sorted(adapter.iterdir()) if adapter is not None and adapter.is_dir() else ():
-        if path.is_file() and path.suffix in (".safetensors", ".json", ".pt"):
-            digest.update(path.name.encode() + path.read_bytes())
     param = next(net.parameters())
-    key = {"label": label, "weights": digest.hexdigest(), "dtype": str(param.dtype), "device": param.device.type,
+    key = {"label": label, "weights": weights, "dtype": str(param.dtype), "device": param.device.type,
            "prompt_passes": "one by one" if _one_by_one(net, param.device) else "batched",
            "versions": [__version__, torch.__version__, transformers.__version__],
            "max_new_tokens": ev.max_new_tokens, "batch_size": ev.batch_size, "stop_replies": stop_replies,

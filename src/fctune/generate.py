@@ -101,12 +101,15 @@ class GenerationStats:
         decode = self.seconds - self.prefill_seconds
         return (self.generated_tokens + self.greedy_tokens) / decode if decode > 0 else 0.0
 
+    def counts(self) -> dict[str, Any]:
+        """The fields that parts of a call add up to (a batch's, a journal's earlier runs'): every
+        field but the prompt counts, which are the whole call's."""
+        return {name: value for name, value in asdict(self).items() if name not in ("prompts", "prompt_tokens")}
+
     def add(self, counts: dict[str, Any]) -> None:
-        """Add another part's counts (a batch's, or a journal's earlier runs'): every field but the
-        prompt counts, which are the whole call's."""
+        """Add another part's :meth:`counts`."""
         for name, value in counts.items():
-            if name not in ("prompts", "prompt_tokens"):
-                setattr(self, name, getattr(self, name) + value)
+            setattr(self, name, getattr(self, name) + value)
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -628,7 +631,7 @@ def generate(model: Any, fmt: Any, prompts: list[list[int]], max_new_tokens: int
                         results[i] = ([], "cancelled", None, None)
                     continue
                 rule = (call_id, [limits[i] for i in chunk]) if decide else None
-                before, began, reused = asdict(stats), time.perf_counter(), reuse.reused_tokens if reuse else 0
+                before, began, reused = stats.counts(), time.perf_counter(), reuse.reused_tokens if reuse else 0
                 outs = _run_batch(model, [list(prompts[i]) for i in chunk], max_new_tokens, stop_ids, pad_id,
                                   temperature, top_p, generator, on_finish, stats, rule, reuse, cancel,
                                   reply_stop, greedy_too)
@@ -636,7 +639,7 @@ def generate(model: Any, fmt: Any, prompts: list[list[int]], max_new_tokens: int
                 for i, res in zip(chunk, outs):
                     results[i] = res
                 if journal is not None:
-                    share = {k: v - before[k] for k, v in asdict(stats).items() if k not in ("prompts", "prompt_tokens")}
+                    share = {k: v - before[k] for k, v in stats.counts().items()}
                     share["seconds"] = time.perf_counter() - began
                     share["reused_prompt_tokens"] = (reuse.reused_tokens if reuse else 0) - reused
                     journal.record(chunk, outs, share)
@@ -644,7 +647,7 @@ def generate(model: Any, fmt: Any, prompts: list[list[int]], max_new_tokens: int
         stats.seconds = time.perf_counter() - start
         stats.reused_prompt_tokens = reuse.reused_tokens if reuse else 0
         if journal is not None:
-            stats.add(asdict(journal.stats))  # the earlier runs' share
+            stats.add(journal.stats.counts())  # the earlier runs' share
         bar.close()
         if was_training:
             model.train()

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import fields
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -106,8 +105,8 @@ REASONS = ("stop", "length", "reply")
 """The finish reasons of a whole answer (not ``cancelled``)."""
 DECISIONS = ("", "call", "reply")
 
-COUNTS = {f.name for f in fields(GenerationStats)} - {"prompts", "prompt_tokens"}
-"""What a batch adds to: the :class:`GenerationStats` counts but the prompt counts, the whole call's."""
+COUNTS = set(GenerationStats().counts())
+"""What a batch adds to (:meth:`GenerationStats.counts`)."""
 
 
 def _batch(record: Any, size: int) -> tuple[dict[int, Result], dict[str, float]]:
