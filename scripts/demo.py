@@ -111,7 +111,8 @@ def main() -> None:
     fctune("train", "train", args.config, f"model.name_or_path={args.model}", f"data.train_file={data / 'train.jsonl'}",
            f"data.valid_file={data / 'valid.jsonl'}", f"train.output_dir={adapter}", *args.overrides)
     reports = []
-    common = ["--model", args.model, "--adapter", str(adapter), "--compare", "--max-new-tokens", str(args.max_new_tokens)]
+    common = ["--model", args.model, "--adapter", str(adapter), "--compare", "--max-new-tokens", str(args.max_new_tokens),
+              *[o for o in args.overrides if o.startswith(("model.", "eval."))]]  # e.g. model.dtype: as trained
     for i, lang in enumerate(langs):  # the first language (Chinese) is the seed's case: the larger sample
         limit = args.eval_limit if i == 0 else args.eval_limit_other
         fctune(f"eval-{lang}", "eval", *common, "--data", str(data / lang / "test.jsonl"), "--limit", str(limit),

@@ -203,3 +203,11 @@ def build_tool_model(out: Path, max_steps: int = 600) -> Path:
     model.save_pretrained(str(out))
     done.write_text(str(step))
     return out
+
+# Answers in BFCL v4 (bfcl-eval 2026.3.23) that contradict their own function schemas: a required
+# parameter that the answer marks optional or omits, or a parameter the schema does not have.
+# BFCL's own checker fails these gold answers too (tests/test_bfcl_checker.py checks it).
+# Two Java answers expect ints and booleans inside an ArrayList whose elements the schema types as
+# `any`, which bfcl-eval's java_type_converter reads as strings: no output can match them.
+BFCL_DATA_QUIRKS = {"live_simple_106-63-0", "live_simple_112-68-0", "live_multiple_507-149-4",
+                    "live_multiple_862-181-3", "live_multiple_964-207-0", "simple_java_36", "simple_java_65"}

@@ -10,14 +10,7 @@ from fctune.bfcl import (CATEGORIES, HINTS, IRRELEVANCE, gold_calls, language, l
 from fctune.errors import FctuneError
 from fctune.formats import ChatFormat, parse
 from fctune.scoring import EvalItem, score
-
-# Answers in BFCL v4 (bfcl-eval 2026.3.23) that contradict their own function schemas: a required
-# parameter that the answer marks optional or omits, or a parameter the schema does not have.
-# BFCL's own checker fails these gold answers too.
-# Two Java answers expect ints and booleans inside an ArrayList whose elements the schema types as
-# `any`, which bfcl-eval's java_type_converter reads as strings: no output can match them.
-BFCL_DATA_QUIRKS = {"live_simple_106-63-0", "live_simple_112-68-0", "live_multiple_507-149-4",
-                    "live_multiple_862-181-3", "live_multiple_964-207-0", "simple_java_36", "simple_java_65"}
+from tests.helpers import BFCL_DATA_QUIRKS
 
 
 def test_parse_categories():
@@ -247,3 +240,10 @@ def test_the_recipe_states_each_gap_to_the_goals_from_the_leaderboard(monkeypatc
     assert lines[3] == "- non-live AST, tuned minus base under the same parser: +60.00 points (goal +40)"
     report["runs"]["tuned"]["leaderboard"] = board(0.5)
     assert recipe.gaps(report)[0].endswith("goal 66 %: 16.00 points short")
+    # with bfcl-eval's own verdicts in the report, the goals are judged on them, fctune's scorer beside
+    report["runs"]["tuned"]["bfcl_eval"] = {"leaderboard": board(0.65)}
+    report["runs"]["base"]["bfcl_eval"] = {"leaderboard": board(0.0)}
+    lines = recipe.gaps(report)
+    assert lines[0].startswith("- non live ast: 65.00 % [95 %")
+    assert lines[0].endswith("(bfcl-eval's checker; fctune's scorer 50.00 %); goal 66 %: 1.00 points short")
+    assert lines[3] == "- non-live AST, tuned minus base under the same parser: +65.00 points (goal +40)"

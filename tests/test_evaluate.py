@@ -72,6 +72,23 @@ def test_bfcl_eval_with_tiny_model_writes_all_files(tmp_path):
     board = run["leaderboard"]
     assert board["irrelevance"] == {"accuracy": None, "n": 20, "missing": ["live_irrelevance"], "ci95": None}
     assert "Hammer2.1-0.5b (published) | 65.98 % | 54.63 % | 80.79 %" in md
+    # the same answers scored by bfcl-eval's own checker, beside fctune's verdicts
+    checked = run["bfcl_eval"]
+    assert {c: v["n"] for c, v in checked["categories"].items()} == {"simple_python": 20, "irrelevance": 20}
+    ours = sum(p["correct"] for p in preds)
+    theirs = sum(round(v["accuracy"] * v["n"]) for v in checked["categories"].values())
+    assert theirs == ours + sum(1 if d["bfcl_eval"] else -1 for d in checked["disagreements"])
+    assert "| base, bfcl-eval's checker |" in md and "verdict differs from fctune's: base" in md
+    # a report written before the cross-check gets the same verdicts from its answers alone
+    from fctune.evaluate import recheck_bfcl_report
+
+    old = json.loads((out / "report.json").read_text())
+    del old["runs"]["base"]["bfcl_eval"]
+    (out / "report.json").write_text(json.dumps(old))
+    (out / "report.md").write_text("")
+    assert recheck_bfcl_report(out)["runs"]["base"]["bfcl_eval"] == checked
+    assert json.loads((out / "report.json").read_text())["runs"]["base"]["bfcl_eval"] == checked
+    assert (out / "report.md").read_text() == md
 
 
 def test_compare_puts_base_and_tuned_in_one_report(tmp_path, adapter):

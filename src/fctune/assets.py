@@ -207,17 +207,19 @@ BFCL_CODE = ("bfcl_eval/__init__.py", "bfcl_eval/constants/__init__.py", "bfcl_e
              "bfcl_eval/eval_checker/__init__.py", "bfcl_eval/eval_checker/ast_eval/__init__.py",
              "bfcl_eval/eval_checker/ast_eval/type_convertor/__init__.py",
              "bfcl_eval/eval_checker/ast_eval/type_convertor/java_type_converter.py",
-             "bfcl_eval/eval_checker/ast_eval/type_convertor/js_type_converter.py")
-"""The files of the ``bfcl-eval`` wheel that BFCL's Java and JavaScript scoring needs: its type
-converters, which read argument values written as Java / JavaScript source. They import nothing
-outside this list (the wheel's other modules pull in model clients), so they are kept beside the data."""
+             "bfcl_eval/eval_checker/ast_eval/type_convertor/js_type_converter.py",
+             "bfcl_eval/constants/enums.py", "bfcl_eval/eval_checker/ast_eval/ast_checker.py")
+"""The files of the ``bfcl-eval`` wheel that scoring needs: its type converters, which read argument
+values written as Java / JavaScript source (:mod:`fctune.scoring`), and its AST checker
+(:mod:`fctune.bfcl_checker`). They import nothing outside this list but the model registry, which
+pulls in every model client and which the checker's cross-check replaces, so they are kept beside the data."""
 
 
 def bfcl_data_dir() -> Path:
     """Directory ``bfcl_eval/data`` from the ``bfcl-eval`` wheel (questions and possible answers); its
     sibling ``code`` holds the wheel's :data:`BFCL_CODE` (:func:`bfcl_code_dir`)."""
     final = cache_dir() / "bfcl-data"
-    if (final / "possible_answer").is_dir() and (final / "code" / BFCL_CODE[-1]).is_file():
+    if (final / "possible_answer").is_dir() and all((final / "code" / name).is_file() for name in BFCL_CODE):
         return final
     tmp = Path(tempfile.mkdtemp(dir=cache_dir(), prefix=".bfcl-"))
     wheel = _pip_download(BFCL_WHEEL, tmp)
@@ -240,7 +242,7 @@ def bfcl_data_dir() -> Path:
     if missing:
         raise AssetError(f"{wheel.name}: missing {', '.join(missing)}")
     if final.exists():
-        shutil.rmtree(final)  # data without the code (an older cache): replaced whole
+        shutil.rmtree(final)  # data without (all of) the code, from an older fctune: replaced whole
     _publish(out, final)
     shutil.rmtree(tmp, ignore_errors=True)
     return final

@@ -303,14 +303,15 @@ def run_eval(cfg: Config | None = None, data: str | None = None, bfcl: str | Seq
         report["call_threshold"] = call_threshold
         report["after_tool_threshold"] = after_tool_threshold
         report["replies"] = "stop" if stop_replies else "full"
+    report["runs"] = runs
+    if greedy:
+        report["greedy"] = greedy
     if bfcl:
         from fctune.bfcl import leaderboard
 
         for summary in (*runs.values(), *greedy.values()):
             summary["leaderboard"] = leaderboard(summary["categories"])
-    report["runs"] = runs
-    if greedy:
-        report["greedy"] = greedy
+        add_bfcl_eval_verdicts(report, predictions, items)
     if len(runs) == 2:
         base, tuned = runs["base"], runs["tuned"]
         delta = {c: round(tuned["categories"][c]["accuracy"] - base["categories"][c]["accuracy"], 4)
@@ -323,6 +324,44 @@ def run_eval(cfg: Config | None = None, data: str | None = None, bfcl: str | Seq
         for journal in journals:
             if journal is not None:
                 journal.remove()  # the report holds every answer now
+    return report
+
+
+def add_bfcl_eval_verdicts(report: dict, predictions: Sequence[dict], items: Sequence) -> None:
+    """Put beside each run of a BFCL report (``runs`` with the call decision, ``greedy`` plain greedy)
+    the same answers scored by bfcl-eval's own checker (:mod:`fctune.bfcl_checker`): ``bfcl_eval``
+    with per-category accuracy, the leaderboard's aggregates of it, and the items where its verdict
+    and fctune's differ. fctune's scorer differs from BFCL's on purpose in two places
+    (docs/evaluation.md); this is the figure to put beside a published leaderboard row."""
+    from fctune.bfcl import leaderboard
+    from fctune.bfcl_checker import rescore
+
+    checked = rescore(predictions, {it.id: it for it in items})
+    for kind, section in (("call_decision", "runs"), ("plain_greedy", "greedy")):
+        for label, summary in (report.get(section) or {}).items():
+            got = checked[label][kind]
+            cats = {c: {"n": v["n"], "accuracy": v["accuracy"]} for c, v in got["categories"].items()}
+            summary["bfcl_eval"] = {"categories": cats, "leaderboard": leaderboard(cats),
+                                    "disagreements": got["disagreements"]}
+
+
+def recheck_bfcl_report(out: str | Path) -> dict:
+    """A BFCL report written before :func:`add_bfcl_eval_verdicts` existed, given bfcl-eval's verdicts
+    from the answers it holds (``out/predictions.jsonl``; nothing is generated again) and written
+    back (``report.json`` / ``report.md`` / ``report.png``); returns it."""
+    from fctune.bfcl import load_items as load_bfcl
+    from fctune.report import write_report
+
+    out = Path(out)
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    if not report.get("bfcl"):
+        raise FctuneError(f"{out / 'report.json'}: not a BFCL report")
+    with open(out / "predictions.jsonl", encoding="utf-8") as fh:
+        predictions = [json.loads(line) for line in fh if line.strip()]
+    wanted = {p["id"] for p in predictions}
+    items = [it for it in load_bfcl(report["bfcl"]) if it.id in wanted]
+    add_bfcl_eval_verdicts(report, predictions, items)
+    write_report(report, predictions, out)
     return report
 
 

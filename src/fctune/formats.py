@@ -223,6 +223,24 @@ def _untagged_calls(text: str) -> list[str]:
     return names
 
 
+_BFCL_QWEN_FC_RE = re.compile(re.escape(TOOL_CALL_OPEN) + r"\n(.*?)\n" + re.escape(TOOL_CALL_CLOSE), re.S)
+
+
+def bfcl_qwen_fc_calls(text: str) -> list[Any]:
+    """The call objects the BFCL leaderboard's Qwen function-calling handler reads from an answer
+    (bfcl-eval 2026.3.23, ``model_handler/local_inference/qwen_fc.py``, ``_extract_tool_calls``): every
+    block written exactly ``<tool_call>\n...\n</tool_call>``, its JSON loaded; a block that does not
+    load is skipped, text around blocks is ignored. Stricter on layout and looser on errors than
+    :func:`parse`: scoring with it reproduces the leaderboard's reading of an answer, not ours."""
+    out = []
+    for body in _BFCL_QWEN_FC_RE.findall(text):
+        try:
+            out.append(json.loads(body))
+        except ValueError:
+            pass
+    return out
+
+
 def forced_call_prefix(function: str | None = None) -> str:
     """The start of an answer that must be a tool call (``tool_choice="required"``), or a call to
     ``function`` (a named ``tool_choice``): what the model writes first when it calls."""

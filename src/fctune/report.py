@@ -165,12 +165,31 @@ def leaderboard_lines(runs: Sequence[dict]) -> list[str]:
 
     for run, board in zip(runs, boards):
         lines.append(f"| {run['label']} | " + " | ".join(cell(board[n]) for n in names) + " |")
+    checked = [r for r in runs if r.get("bfcl_eval")]
+    for run in checked:
+        board = run["bfcl_eval"]["leaderboard"]
+        lines.append(f"| {run['label']}, bfcl-eval's checker | " + " | ".join(cell(board[n]) for n in names) + " |")
     for model, scores in PUBLISHED.items():
         lines.append(f"| {model} (published) | " + " | ".join(f"{scores[n]:.2f} %" for n in names) + " |")
     missing = sorted({m for b in boards for n in names for m in b[n]["missing"]})
     if missing:
         lines += ["", f"Not evaluated: {', '.join(missing)}."]
+    if checked:
+        lines += ["", "bfcl-eval's checker: the same answers read as the leaderboard's Qwen handler reads them and "
+                      "scored by bfcl-eval's own `ast_checker` (docs/evaluation.md, \"Cross-check\"); items "
+                      "where its verdict differs from fctune's: "
+                      + "; ".join(f"{r['label']} {_disagreements(r['bfcl_eval']['disagreements'])}" for r in checked) + "."]
     return lines
+
+
+def _disagreements(rows: Sequence[dict], show: int = 8) -> str:
+    """``3 (simple_python_13 fctune right / bfcl-eval wrong: type_error:nested, ...)`` or ``none``."""
+    if not rows:
+        return "none"
+    named = [f"{r['id']} {'right' if r['fctune'] else 'wrong'} / {'right' if r['bfcl_eval'] else 'wrong'}"
+             + (f": {r['error']}" if r["error"] else "") for r in rows[:show]]
+    more = f", and {len(rows) - show} more" if len(rows) > show else ""
+    return f"{len(rows)} (fctune / bfcl-eval: {', '.join(named)}{more})"
 
 
 def greedy_lines(report: dict[str, Any]) -> list[str]:
@@ -195,6 +214,10 @@ def greedy_lines(report: dict[str, Any]) -> list[str]:
     if all("leaderboard" in s for run, g in pairs for s in (run, g)):
         for name in pairs[0][0]["leaderboard"]:
             lines.append(row(name.replace("_", " "), lambda s, n=name: s["leaderboard"][n]["accuracy"]))
+    if all("bfcl_eval" in s for run, g in pairs for s in (run, g)):
+        for name in pairs[0][0]["bfcl_eval"]["leaderboard"]:
+            lines.append(row(name.replace("_", " ") + ", bfcl-eval's checker",
+                             lambda s, n=name: s["bfcl_eval"]["leaderboard"][n]["accuracy"]))
     return lines
 
 
