@@ -27,6 +27,11 @@ def test_the_leaderboard_handler_reads_exact_blocks_and_skips_broken_json():
     assert decode("<tool_call>\n[1, 2]\n</tool_call>") is None
     assert decode('<tool_call>\n{"name": "f"}\n</tool_call>') is None
     assert decode(good) == [{"f": {"a": 1}}] and decode("no call") == []
+    # the handler scores what follows the thinking; a draft call inside it is no call
+    assert bfcl_qwen_fc_calls("<think>\n" + block("g", {}) + "\n</think>\n\n" + good) == [{"name": "f", "arguments": {"a": 1}}]
+    assert bfcl_qwen_fc_calls("<think>\n" + block("g", {}) + "\n</think>\n\nNo tool fits.") == []
+    deep = "<tool_call>\n{\"name\": \"f\", \"arguments\": " + "[" * 5000 + "]" * 5000 + "}\n</tool_call>"
+    assert bfcl_qwen_fc_calls(deep) == []  # skipped, as the handler skips what does not load
 
 
 def test_gold_answers_pass_bfcl_evals_checker_but_for_the_known_quirks(qwen3_tokenizer):
@@ -94,3 +99,25 @@ def test_rescore_counts_both_verdicts_and_lists_where_they_differ():
     assert greedy["categories"]["simple_python"]["fctune_accuracy"] == 1.0
     assert greedy["categories"]["simple_python"]["accuracy"] == 0.0
     assert greedy["disagreements"] == [{"id": item.id, "fctune": True, "bfcl_eval": False, "error": "type_error:nested"}]
+
+
+def test_an_exception_inside_bfcl_evals_checker_is_a_wrong_answer_not_a_crash(monkeypatch):
+    from fctune import bfcl_checker
+
+    def broken(*args):
+        raise TypeError("odd answer")
+
+    language = bfcl_checker._checker()[1]
+    monkeypatch.setattr(bfcl_checker, "_checker", lambda: (broken, language))
+    item = load_category("simple_python", limit=1)[0]
+    assert check(item, block(next(iter(item.schemas)), {})) == (False, "checker_exception:TypeError")
+
+
+def test_the_stand_in_registry_leaves_no_trace():
+    import sys
+
+    from fctune import bfcl_checker
+
+    bfcl_checker._checker()
+    assert "bfcl_eval.constants.model_config" not in sys.modules
+

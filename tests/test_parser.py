@@ -165,6 +165,24 @@ def test_parse_failures_have_reasons(text, reason):
     assert any(reason in e for e in parsed.errors), parsed.errors
 
 
+DEEP = 5000  # far past Python's recursion limit: json's decoder recurses once per level
+
+
+@pytest.mark.parametrize("text, reason", [
+    ('<tool_call>\n{"name": "f", "arguments": ' + "[" * DEEP + "]" * DEEP + "}\n</tool_call>", "nested too deeply"),
+    ('<tool_call>\n{"name": "f", "arguments": ' + "[" * DEEP, "nested too deeply"),
+    ('<tool_call>\n{"name": "f", "arguments": "' + "[" * DEEP + '"}\n</tool_call>', "nested too deeply"),
+])
+def test_hostile_nesting_is_a_parse_failure_not_a_crash(text, reason):
+    parsed = parse(text)
+    assert not parsed.ok and any(reason in e for e in parsed.errors), parsed.errors
+
+
+def test_hostile_nesting_outside_tags_is_no_call():
+    parsed = parse('text {"name": "f", "arguments": ' + '{"a":' * DEEP + "1" + "}" * DEEP + "}")
+    assert parsed.tool_calls == []
+
+
 def test_good_calls_survive_a_bad_one():
     parsed = parse(_call_text({"name": "a", "arguments": {}}) + "<tool_call>{oops}</tool_call>")
     assert parsed.tool_calls == [ToolCall("a", {})] and len(parsed.errors) == 1

@@ -10,7 +10,7 @@ entry logic of ``bfcl_eval/eval_checker/eval_runner.py`` (2026.3.23), and ``ast_
 imported from the wheel (:data:`fctune.assets.BFCL_CODE`). The checker's module imports the
 leaderboard's model registry (which pulls in every model client) only to look up whether a model
 writes ``.`` in function names as ``_``; fctune's prompts keep dotted names, so a one-entry registry
-saying "no" stands in for it.
+saying "no" for a Qwen function-calling entry stands in for it while the module is imported.
 """
 
 from __future__ import annotations
@@ -23,19 +23,31 @@ from typing import Any, Iterable
 from fctune.formats import bfcl_qwen_fc_calls
 from fctune.scoring import EvalItem
 
-MODEL_NAME = "fctune"
-"""The name the checker is told; the stand-in registry answers for it (``underscore_to_dot=False``)."""
+MODEL_NAME = "Qwen_Qwen3-8B-FC"
+"""The model the checker is told about: a Qwen function-calling entry of the leaderboard's registry
+(``Qwen/Qwen3-8B-FC``, ``underscore_to_dot=False``, as fctune's prompts keep dotted names); the
+stand-in registry answers the same for it."""
 
 
 @functools.lru_cache(maxsize=None)
 def _checker() -> tuple[Any, Any]:
-    """(bfcl-eval's ``ast_checker`` function, its ``Language`` enum)."""
+    """(bfcl-eval's ``ast_checker`` function, its ``Language`` enum). The stand-in registry is in
+    ``sys.modules`` only while the checker's module is imported (it keeps its own reference), so
+    code that imports the real registry later in the same process gets the real one. An installed
+    bfcl-eval is used before the wheel's copy, as for the type converters (:func:`fctune.scoring._bfcl`)."""
     from fctune.scoring import _bfcl
 
-    registry = types.ModuleType("bfcl_eval.constants.model_config")
-    registry.MODEL_CONFIG_MAPPING = {MODEL_NAME: types.SimpleNamespace(underscore_to_dot=False)}  # type: ignore[attr-defined]
-    sys.modules.setdefault("bfcl_eval.constants.model_config", registry)
-    checker = _bfcl("bfcl_eval.eval_checker.ast_eval.ast_checker")
+    name = "bfcl_eval.constants.model_config"
+    registry = types.ModuleType(name)
+    registry.MODEL_CONFIG_MAPPING = {MODEL_NAME.replace("_", "/"): types.SimpleNamespace(underscore_to_dot=False)}  # type: ignore[attr-defined]
+    ours = name not in sys.modules
+    if ours:
+        sys.modules[name] = registry
+    try:
+        checker = _bfcl("bfcl_eval.eval_checker.ast_eval.ast_checker")
+    finally:
+        if ours and sys.modules.get(name) is registry:
+            del sys.modules[name]
     return checker.ast_checker, _bfcl("bfcl_eval.constants.enums").Language
 
 
@@ -75,7 +87,10 @@ def check(item: EvalItem, raw: str) -> tuple[bool, str]:
         return False, "ast_decoder:decoder_wrong_output_format"
     ast_checker, language = _checker()
     functions = [{"name": name, "parameters": params} for name, params in item.schemas.items()]
-    result = ast_checker(functions, decoded, item.expected, language(item.language), item.category, MODEL_NAME)
+    try:
+        result = ast_checker(functions, decoded, item.expected, language(item.language), item.category, MODEL_NAME)
+    except Exception as exc:  # noqa: BLE001 - one odd answer must not lose a finished run's report
+        return False, f"checker_exception:{type(exc).__name__}"
     return bool(result["valid"]), "" if result["valid"] else str(result.get("error_type", ""))
 
 

@@ -118,6 +118,8 @@ def _call_from_obj(obj: Any) -> ToolCall:
             args = json.loads(args) if args.strip() else {}
         except json.JSONDecodeError as exc:
             raise ValueError(f"arguments of '{name}' are a string that is not JSON: {exc.msg}") from None
+        except RecursionError:
+            raise ValueError(f"arguments of '{name}' are a string nested too deeply to read") from None
     if args is None:
         args = {}
     if not isinstance(args, dict):
@@ -139,6 +141,8 @@ def _decode_json_calls(text: str, pos: int) -> tuple[list[ToolCall], int]:
                 pos += 1
     except json.JSONDecodeError as exc:
         raise ValueError(f"invalid JSON in <tool_call>: {exc.msg} at char {exc.pos}") from None
+    except RecursionError:  # json's decoder recurses once per nesting level: a hostile answer ends here
+        raise ValueError("JSON in <tool_call> nested too deeply to read") from None
     if not calls:
         raise ValueError("a JSON list in <tool_call> holds no call")
     return calls, pos
@@ -214,7 +218,7 @@ def _untagged_calls(text: str) -> list[str]:
     while pos >= 0:
         try:
             obj, end = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             pos = text.find("{", pos + 1)
             continue
         if isinstance(obj, dict) and isinstance(obj.get("name"), str) and ("arguments" in obj or "parameters" in obj):
@@ -229,14 +233,16 @@ _BFCL_QWEN_FC_RE = re.compile(re.escape(TOOL_CALL_OPEN) + r"\n(.*?)\n" + re.esca
 def bfcl_qwen_fc_calls(text: str) -> list[Any]:
     """The call objects the BFCL leaderboard's Qwen function-calling handler reads from an answer
     (bfcl-eval 2026.3.23, ``model_handler/local_inference/qwen_fc.py``, ``_extract_tool_calls``): every
-    block written exactly ``<tool_call>\n...\n</tool_call>``, its JSON loaded; a block that does not
-    load is skipped, text around blocks is ignored. Stricter on layout and looser on errors than
+    block written exactly ``<tool_call>\n...\n</tool_call>`` after the last ``</think>``, its JSON
+    loaded; a block that does not load is skipped, text around blocks is ignored. Stricter on layout and looser on errors than
     :func:`parse`: scoring with it reproduces the leaderboard's reading of an answer, not ours."""
+    if THINK_CLOSE in text:  # the handler scores what follows the thinking (_parse_query_response_prompting)
+        text = text.split(THINK_CLOSE)[-1].lstrip("\n")
     out = []
     for body in _BFCL_QWEN_FC_RE.findall(text):
         try:
             out.append(json.loads(body))
-        except ValueError:
+        except (ValueError, RecursionError):  # the handler skips whatever does not load
             pass
     return out
 
