@@ -38,6 +38,25 @@ def test_validate_reports_unreadable_rows_by_line_and_keeps_the_others(tmp_path,
     assert "3 rows, 1 samples valid" in proc.stdout
 
 
+def test_json_text_inside_string_fields_nested_too_deeply_is_a_row_error(tmp_path):
+    """Arguments, tools and parameters may be JSON text inside a string, which the row's own depth
+    check cannot see: each is one error naming its line, not a RecursionError."""
+    deep = "[" * 5000 + "]" * 5000
+    tool = {"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {}}}}
+    call = {"type": "function", "function": {"name": "f", "arguments": deep}}
+    rows = [{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "tool_calls": [call]}], "tools": [tool]},
+            {**GOOD, "tools": deep},
+            {**GOOD, "tools": [{"type": "function", "function": {"name": "f", "parameters": deep}}]}]
+    data = _rows(tmp_path / "d.jsonl", json.dumps(GOOD, ensure_ascii=False), *(json.dumps(r) for r in rows))
+    proc = run_fctune("data", "validate", str(data), timeout=120)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    lines = _errors(proc)
+    for number, field in ((2, "arguments"), (3, "tools"), (4, "parameters")):
+        assert any(line.startswith(f"{data}:{number}: ") and field in line and "nests too deeply" in line
+                   for line in lines), lines
+    assert "4 rows, 1 samples valid" in proc.stdout
+
+
 @pytest.mark.parametrize("bad", ["[" * 5000 + "]" * 5000, '{"messages": [], "n": ' + "9" * 5001 + "}"])
 def test_convert_reports_unreadable_rows_and_writes_the_rest(tmp_path, bad):
     openai_row = json.dumps({"messages": GOOD["messages"]}, ensure_ascii=False)

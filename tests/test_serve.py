@@ -559,6 +559,8 @@ def test_bad_requests_get_openai_errors(client, server):
         dict(messages=_user("word " * 1500)),
         dict(messages=_user(ASK) + [{"role": "assistant", "tool_calls": [
             {"id": "x", "type": "function", "function": {"name": "get_weather", "arguments": "{not json"}}]}]),
+        dict(messages=_user(ASK) + [{"role": "assistant", "tool_calls": [  # nested past the recursion limit
+            {"id": "x", "type": "function", "function": {"name": "get_weather", "arguments": "[" * 5000}}]}]),
     ]
     for kwargs in bad:
         with pytest.raises(openai.BadRequestError) as info:

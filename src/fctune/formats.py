@@ -200,6 +200,8 @@ def parse_call_body(body: str) -> list[ToolCall]:
             args = json.loads(inner)
         except json.JSONDecodeError as exc:
             raise ValueError(f"{name}(...): arguments are not valid JSON ({exc.msg})") from None
+        except RecursionError:
+            raise ValueError(f"{name}(...): arguments nested too deeply to read") from None
         return [_call_from_obj({"name": name, "arguments": args})]
     call = _python_call(text)
     if call is not None:

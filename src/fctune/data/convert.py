@@ -81,6 +81,8 @@ def _loads_maybe(value: Any, what: str) -> Any:
             return json.loads(value) if value.strip() else []
         except json.JSONDecodeError as exc:
             raise ConvertError(f"{what} is not valid JSON ({exc.msg})") from exc
+        except (ValueError, RecursionError):
+            raise ConvertError(f"{what} is JSON that nests too deeply or holds a number too long to read") from None
     return value
 
 
@@ -312,7 +314,7 @@ def _glaive_call(text: str) -> dict:
     body = text.strip()
     try:
         obj = json.loads(body)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # JSONDecodeError, or nested / numbers too deep to read
         m = re.fullmatch(r'\{\s*"name"\s*:\s*"([^"]+)"\s*,\s*"arguments"\s*:\s*\'(.*)\'\s*\}', body, re.DOTALL)
         if not m:
             raise ConvertError(f"cannot parse <functioncall> {body[:80]!r}") from None
@@ -402,6 +404,8 @@ def from_sharegpt(row: Any) -> dict:
                 parsed = json.loads(value)
             except json.JSONDecodeError as exc:
                 raise ConvertError(f"conversations[{i}]: function_call is not valid JSON ({exc.msg})") from exc
+            except (ValueError, RecursionError):
+                raise ConvertError(f"conversations[{i}]: function_call is JSON that nests too deeply or holds a number too long to read") from None
             items = parsed if isinstance(parsed, list) else [parsed]
             calls = []
             for item in items:

@@ -63,6 +63,8 @@ def load_tool_file(path: str | Path) -> list[dict]:
         raise FctuneError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     except json.JSONDecodeError as exc:
         raise FctuneError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from exc
+    except (ValueError, RecursionError):
+        raise FctuneError(f"{path}: JSON that nests too deeply or holds a number too long to read") from None
     if isinstance(raw, dict) and "tools" in raw:
         raw = raw["tools"]
     if not isinstance(raw, list) or not raw:

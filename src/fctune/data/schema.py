@@ -180,6 +180,8 @@ def parse_arguments(raw: Any) -> tuple[dict | None, str | None]:
             raw = json.loads(raw)
         except json.JSONDecodeError as exc:
             return None, f"arguments are not valid JSON ({exc.msg} at char {exc.pos})"
+        except (ValueError, RecursionError):  # json recurses per level; int() refuses 4,300+ digits
+            return None, "arguments are JSON that nests too deeply or holds a number too long to read"
         if isinstance(raw, str):
             return None, "arguments must be a JSON object, got a string (double-encoded JSON?)"
     if not isinstance(raw, dict):
@@ -241,6 +243,9 @@ def normalize_tool(tool: Any, where: str, problems: list[str]) -> dict | None:
             fn["parameters"] = json.loads(params)
         except json.JSONDecodeError as exc:
             problems.append(f"{where}: parameters are not valid JSON ({exc.msg})")
+            return None
+        except (ValueError, RecursionError):
+            problems.append(f"{where}: parameters are JSON that nests too deeply or holds a number too long to read")
             return None
     return {"type": "function", "function": fn}
 
@@ -309,6 +314,9 @@ def normalize_row(row: Any) -> tuple[dict | None, list[str]]:
             tools_in = json.loads(tools_in) if tools_in.strip() else []
         except json.JSONDecodeError as exc:
             problems.append(f"tools: not valid JSON ({exc.msg})")
+            tools_in = []
+        except (ValueError, RecursionError):
+            problems.append("tools: JSON that nests too deeply or holds a number too long to read")
             tools_in = []
     tools: list[Any] = []
     if tools_in is None:

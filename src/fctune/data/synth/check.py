@@ -98,7 +98,7 @@ def _json_strings(text: str) -> list[str]:
     """The decoded string values of a JSON tool result (escapes resolved: "D:\\\\x" -> "D:\\x")."""
     try:
         obj = json.loads(text)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         return []
     out: list[str] = []
     stack = [obj]
