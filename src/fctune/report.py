@@ -149,7 +149,8 @@ def markdown(report: dict[str, Any]) -> str:
 def leaderboard_lines(runs: Sequence[dict]) -> list[str]:
     """The BFCL leaderboard's aggregates of each run (``runs.*.leaderboard``, which
     :func:`fctune.evaluate.run_eval` computes with :func:`fctune.bfcl.leaderboard`) beside the
-    published rows of small tool callers, when a run scored BFCL categories."""
+    published rows of small tool callers, when a run scored BFCL categories; under them the same
+    aggregates from bfcl-eval's own checker (``runs.*.bfcl_eval``) and where its verdicts differ."""
     from fctune.bfcl import PUBLISHED
 
     boards = [r["leaderboard"] for r in runs]
@@ -183,7 +184,8 @@ def leaderboard_lines(runs: Sequence[dict]) -> list[str]:
 
 
 def _disagreements(rows: Sequence[dict], show: int = 8) -> str:
-    """``3 (simple_python_13 fctune right / bfcl-eval wrong: type_error:nested, ...)`` or ``none``."""
+    """``none``, or ``2 (fctune / bfcl-eval: simple_python_13 right / wrong: type_error:nested, ...)``: the
+    count and the first ``show`` items with each scorer's verdict and bfcl-eval's error type."""
     if not rows:
         return "none"
     named = [f"{r['id']} {'right' if r['fctune'] else 'wrong'} / {'right' if r['bfcl_eval'] else 'wrong'}"
