@@ -105,9 +105,10 @@ def rescore(predictions: Iterable[dict], items: dict[str, EvalItem]) -> dict[str
         answers = {"call_decision": (pred["raw"], pred["correct"])}
         greedy = pred.get("greedy") or {}
         answers["plain_greedy"] = (greedy.get("raw", pred["raw"]), greedy.get("correct", pred["correct"]))
+        verdicts: dict[str, tuple[bool, str]] = {}  # one check per distinct answer (most have no greedy twin)
         for kind, (raw, ours) in answers.items():
             run = out.setdefault(pred["model"], {}).setdefault(kind, {"categories": {}, "disagreements": []})
-            ok, error = check(item, raw)
+            ok, error = verdicts[raw] if raw in verdicts else verdicts.setdefault(raw, check(item, raw))
             cat = run["categories"].setdefault(item.category, {"n": 0, "correct": 0, "fctune_correct": 0})
             cat["n"] += 1
             cat["correct"] += ok
