@@ -12,7 +12,9 @@ from fctune.data.io import load_conversations
 from fctune.data.schema import (
     DataErrors,
     iter_jsonl,
+    UNREADABLE_JSON,
     normalize_conversation,
+    read_json,
     schema_to_jsonschema,
     write_jsonl,
 )
@@ -196,3 +198,14 @@ def test_schema_aliases_are_converted_recursively():
     assert v.is_valid({"x": 1, "point": [1, 2], "anything": [None], "opts": {"tags": [{"k": 2.5}]}})
     assert not v.is_valid({"x": "1"})
     assert not v.is_valid({"x": 1, "point": [1.5]})
+
+
+def test_read_json_says_why_in_one_line():
+    """Every field that holds JSON as text is read by read_json: the value, or one line saying why not,
+    where (char, or line and column in text of several lines), and never a RecursionError."""
+    assert read_json('{"a": [1, 2.5, "北京"]}') == ({"a": [1, 2.5, "北京"]}, None)
+    assert read_json('{"a": 1,}') == (None, "not valid JSON (Expecting property name enclosed in double quotes at char 8)")
+    assert read_json('{\n"a": 1,\n}') == (None, "not valid JSON (Expecting property name enclosed in double quotes "
+                                                 "at line 3, column 1)")
+    for text in ("[" * 100_000 + "]" * 100_000, '{"n": ' + "9" * 5000 + "}"):
+        assert read_json(text) == (None, UNREADABLE_JSON)

@@ -615,6 +615,15 @@ def test_user_tool_file_errors(tmp_path):
         load_tool_file(bad)
     with pytest.raises(FctuneError):
         load_tool_file(tmp_path / "missing.json")
+    bad.write_text('[\n  {"type": "function",\n   "function": {"name": "x"},\n]', encoding="utf-8")
+    with pytest.raises(FctuneError, match=r"bad\.json: not valid JSON \(.* at line 4, column 1\)"):
+        load_tool_file(bad)
+    bad.write_bytes(b'[{"type": "function", "function": {"name": "\xff"}}]')
+    with pytest.raises(FctuneError, match=r"bad\.json: not UTF-8 text"):
+        load_tool_file(bad)
+    bad.write_text("[" * 100_000, encoding="utf-8")
+    with pytest.raises(FctuneError, match=r"bad\.json: JSON that nests too deeply"):
+        load_tool_file(bad)
 
 
 def test_from_regex_matches():

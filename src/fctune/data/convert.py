@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from fctune.data.schema import DataError, iter_jsonl, parse_json_text, parse_arguments, write_jsonl
+from fctune.data.schema import DataError, iter_jsonl, parse_arguments, parse_json_text, read_json, write_jsonl
 from fctune.errors import FctuneError
 from fctune.formats import END_OF_TEXT, parse, parse_call_body
 
@@ -77,12 +77,10 @@ def iter_records(path: str | Path) -> Iterator[tuple[int, Any]]:
 def _loads_maybe(value: Any, what: str) -> Any:
     """A field that datasets store either as JSON text or as the parsed value."""
     if isinstance(value, str):
-        try:
-            return json.loads(value) if value.strip() else []
-        except json.JSONDecodeError as exc:
-            raise ConvertError(f"{what} is not valid JSON ({exc.msg})") from exc
-        except (ValueError, RecursionError):
-            raise ConvertError(f"{what} is JSON that nests too deeply or holds a number too long to read") from None
+        parsed, why = read_json(value) if value.strip() else ([], None)
+        if why:
+            raise ConvertError(f"{what} is {why}")
+        return parsed
     return value
 
 
@@ -400,12 +398,9 @@ def from_sharegpt(row: Any) -> dict:
         if not isinstance(value, str):
             raise ConvertError(f"conversations[{i}]: 'value' must be text")
         if role == "function_call":
-            try:
-                parsed = json.loads(value)
-            except json.JSONDecodeError as exc:
-                raise ConvertError(f"conversations[{i}]: function_call is not valid JSON ({exc.msg})") from exc
-            except (ValueError, RecursionError):
-                raise ConvertError(f"conversations[{i}]: function_call is JSON that nests too deeply or holds a number too long to read") from None
+            parsed, why = read_json(value)
+            if why:
+                raise ConvertError(f"conversations[{i}]: function_call is {why}")
             items = parsed if isinstance(parsed, list) else [parsed]
             calls = []
             for item in items:

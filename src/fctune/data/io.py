@@ -8,11 +8,10 @@ Row rules live in :mod:`fctune.data.schema` (shape, normalisation) and :mod:`fct
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
-from fctune.data.schema import DataError, DataErrors, iter_jsonl, normalize_tool
+from fctune.data.schema import DataError, DataErrors, iter_jsonl, normalize_tool, read_json
 from fctune.data.validate import check_row
 from fctune.errors import FctuneError
 
@@ -58,13 +57,14 @@ def load_tool_file(path: str | Path) -> list[dict]:
     """Read a JSON list of OpenAI tool schemas (or ``{"tools": [...]}``; bare function dicts are accepted too),
     each normalised and checked; the first problem is raised naming the file and the tool."""
     try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise FctuneError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    except json.JSONDecodeError as exc:
-        raise FctuneError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from exc
-    except (ValueError, RecursionError):
-        raise FctuneError(f"{path}: JSON that nests too deeply or holds a number too long to read") from None
+    except UnicodeDecodeError as exc:
+        raise FctuneError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    raw, why = read_json(text)
+    if why:
+        raise FctuneError(f"{path}: {why}")
     if isinstance(raw, dict) and "tools" in raw:
         raw = raw["tools"]
     if not isinstance(raw, list) or not raw:

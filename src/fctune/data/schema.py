@@ -168,6 +168,24 @@ def _text_content(value: Any, where: str, role: str, problems: list[str]) -> str
     return None
 
 
+UNREADABLE_JSON = "JSON that nests too deeply or holds a number too long to read"
+
+
+def read_json(text: str) -> tuple[Any, str | None]:
+    """``(value, None)`` for JSON ``text``, else ``(None, why)``: ``not valid JSON (<the decoder's
+    message> at char N)`` (``at line L, column C`` for text of several lines), or
+    :data:`UNREADABLE_JSON` (json's decoder recurses once per nesting level and ``int()`` refuses
+    numbers of 4,300+ digits: either would end a command with a traceback instead of a one-line
+    error). The one reading of every field that holds JSON as text."""
+    try:
+        return json.loads(text), None
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}" if "\n" in text else f"char {exc.pos}"
+        return None, f"not valid JSON ({exc.msg} at {where})"
+    except (ValueError, RecursionError):
+        return None, UNREADABLE_JSON
+
+
 def parse_arguments(raw: Any) -> tuple[dict | None, str | None]:
     """Arguments as a dict: a dict is copied, a JSON string is parsed, ``None``/"" is ``{}``.
     Returns ``(arguments, None)`` or ``(None, reason)``."""
@@ -176,12 +194,9 @@ def parse_arguments(raw: Any) -> tuple[dict | None, str | None]:
     if isinstance(raw, str):
         if not raw.strip():
             return {}, None
-        try:
-            raw = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            return None, f"arguments are not valid JSON ({exc.msg} at char {exc.pos})"
-        except (ValueError, RecursionError):  # json recurses per level; int() refuses 4,300+ digits
-            return None, "arguments are JSON that nests too deeply or holds a number too long to read"
+        raw, why = read_json(raw)
+        if why:
+            return None, f"arguments are {why}"
         if isinstance(raw, str):
             return None, "arguments must be a JSON object, got a string (double-encoded JSON?)"
     if not isinstance(raw, dict):
@@ -239,13 +254,9 @@ def normalize_tool(tool: Any, where: str, problems: list[str]) -> dict | None:
     if params is None or params == {}:
         fn["parameters"] = copy.deepcopy(EMPTY_PARAMETERS)
     elif isinstance(params, str):  # stored as a JSON string (Arrow-friendly datasets)
-        try:
-            fn["parameters"] = json.loads(params)
-        except json.JSONDecodeError as exc:
-            problems.append(f"{where}: parameters are not valid JSON ({exc.msg})")
-            return None
-        except (ValueError, RecursionError):
-            problems.append(f"{where}: parameters are JSON that nests too deeply or holds a number too long to read")
+        fn["parameters"], why = read_json(params)
+        if why:
+            problems.append(f"{where}: parameters are {why}")
             return None
     return {"type": "function", "function": fn}
 
@@ -310,13 +321,9 @@ def normalize_row(row: Any) -> tuple[dict | None, list[str]]:
             problems.append(f"group must be a non-empty string, got {got}")
     tools_in = row.get("tools")
     if isinstance(tools_in, str):
-        try:
-            tools_in = json.loads(tools_in) if tools_in.strip() else []
-        except json.JSONDecodeError as exc:
-            problems.append(f"tools: not valid JSON ({exc.msg})")
-            tools_in = []
-        except (ValueError, RecursionError):
-            problems.append("tools: JSON that nests too deeply or holds a number too long to read")
+        tools_in, why = read_json(tools_in) if tools_in.strip() else ([], None)
+        if why:
+            problems.append(f"tools: {why}")
             tools_in = []
     tools: list[Any] = []
     if tools_in is None:
