@@ -7,7 +7,9 @@
 
 Protocol (docs/evaluation.md, "Protocol"): the BFCL figures come from `--split test` (every item but
 each category's every fifth, the dev slice that design decisions may look at), either all of them or
-a fixed stratified sample of `--sample` items per category with 95 % intervals. Each stage is the
+a fixed stratified sample of `--sample` items per category with 95 % intervals. The call threshold
+for BFCL's prompts is fitted on the dev slice (`fctune calibrate`, training's rule and silence floor;
+the own zh/en splits keep the one training fitted on its validation rows). Each stage is the
 real `fctune` command line, timed; a stage whose output exists is kept (delete it, or --redo, to run
 it again), so a run cut short goes on where it stopped (training resumes from its last checkpoint,
 an evaluation from the answers its journal holds, docs/evaluation.md).
@@ -80,6 +82,21 @@ def gaps(report: dict) -> list[str]:
     return out
 
 
+def threshold_note(out: Path, bfcl: dict) -> list[str]:
+    """Which call threshold the BFCL run used and where it was fitted (a line for RESULTS.md)."""
+    path = out / "calibrate-dev" / "call_threshold.json"
+    if not path.is_file():
+        return [f"Call threshold: {bfcl['call_threshold']:.4g} (the adapter's, fitted on its validation rows)."]
+    fit = json.loads(path.read_text(encoding="utf-8"))
+    old = fit.get("replaces")
+    was = (f"; the adapter's own, fitted on its validation rows, is {old['call_threshold']:.4g} (on these dev items: "
+           f"call recall {old['on_these_items']['call_recall']:.1%}, silence {old['on_these_items']['silence']:.1%})"
+           if old else "")
+    return [f"Call threshold: {fit['call_threshold']:.4g}, fitted by `fctune calibrate` on {fit['fitted_on']} "
+            f"({fit['call_turns']} call and {fit['reply_turns']} no-call items; call recall {fit['call_recall']:.1%}, "
+            f"silence {fit['silence']:.1%}, silence floor {fit['min_silence']}){was}."]
+
+
 def write_results(args: argparse.Namespace, out: Path, command: str) -> str:
     """``out/RESULTS.md`` from the reports the stages wrote; returns its text."""
     from fctune.report import before_after_table
@@ -99,6 +116,7 @@ def write_results(args: argparse.Namespace, out: Path, command: str) -> str:
             f"scored by the same parser and the same call rule.", "",
             f"Items: BFCL v4 `--split test` (the dev slice, every fifth item of each category, is left out: "
             f"docs/evaluation.md, \"Protocol\"), {sample}; {bfcl['items']} items in all.", "",
+            *threshold_note(out, bfcl), "",
             "## Against the goals", "", *gaps(bfcl), "",
             "## Per category and the leaderboard's aggregates", "",
             (out / "eval-bfcl" / "report.md").read_text(encoding="utf-8").split("\n", 1)[1].strip(), ""]
@@ -137,6 +155,9 @@ def main() -> None:
     parser.add_argument("--valid-rows", type=int, default=60, help="validation rows per language (calibration)")
     parser.add_argument("--sample", type=int, default=None, help="BFCL test items per category (0: all; 100, --gpu 0)")
     parser.add_argument("--bfcl", default="all", help="BFCL categories")
+    parser.add_argument("--dev-sample", type=int, default=48,
+                        help="BFCL dev items per category that fit the call threshold (48: all of irrelevance's, "
+                             "as many of live_irrelevance's, so the two weigh alike as in the leaderboard's mean)")
     parser.add_argument("--own-limit", type=int, default=20, help="items per category of the zh/en test splits")
     parser.add_argument("--gpu", action="store_true",
                         help="a GPU run: 4,000 conversations per language, 2 epochs, every held-out BFCL item "
@@ -151,7 +172,7 @@ def main() -> None:
         overrides = ["model.device=cuda", "train.max_steps=-1", "train.num_epochs=2", "train.per_device_batch_size=4",
                      "train.gradient_accumulation_steps=2", "eval.batch_size=128", *overrides]
     if args.quick:
-        args.n, args.sample, args.own_limit, args.valid_rows = 60, 2, 2, 10
+        args.n, args.sample, args.own_limit, args.valid_rows, args.dev_sample = 60, 2, 2, 10, 5
         args.bfcl = "simple_python,multiple,irrelevance,live_simple"
         overrides = ["train.max_steps=2", "train.save_steps=0", "train.smoke_test=false", *overrides]
     n, sample = (4000, 0) if args.gpu else (1000, 100)  # what --n / --sample default to
@@ -166,11 +187,19 @@ def main() -> None:
         fctune("train", "train", args.config, f"data.train_file={data / 'train.jsonl'}",
                f"data.valid_file={data / 'valid.jsonl'}", f"train.output_dir={adapter}", *overrides, *resume)
         save_timings(out)
-    common = ["--config", args.config, "--adapter", str(adapter), "--compare", "--no-progress",
-              *[o for o in overrides if o.startswith(("model.", "eval."))]]
+    runtime = ["--config", args.config, "--adapter", str(adapter), "--no-progress",
+               *[o for o in overrides if o.startswith(("model.", "eval."))]]
+    common = [*runtime, "--compare"]
+    fitted = out / "calibrate-dev" / "call_threshold.json"
+    if args.redo or not fitted.is_file():  # the call threshold for BFCL's prompts, from the dev slice only
+        fitted.unlink(missing_ok=True)
+        fctune("calibrate-dev", "calibrate", *runtime, "--bfcl", args.bfcl, "--split", "dev",
+               "--sample", str(args.dev_sample), "--out", str(fitted.parent))
+        save_timings(out)
+    threshold = json.loads(fitted.read_text(encoding="utf-8"))["call_threshold"]
     if args.redo or not (out / "eval-bfcl" / "report.json").is_file():  # first: what the recipe is judged on
-        fctune("eval-bfcl", "eval", *common, "--bfcl", args.bfcl, "--split", "test", "--sample", str(args.sample),
-               "--out", str(out / "eval-bfcl"))
+        fctune("eval-bfcl", "eval", *common, "--call-threshold", repr(threshold), "--bfcl", args.bfcl,
+               "--split", "test", "--sample", str(args.sample), "--out", str(out / "eval-bfcl"))
         save_timings(out)
     for lang in ("zh", "en"):
         if args.redo or not (out / f"eval-{lang}" / "report.json").is_file():

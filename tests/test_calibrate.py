@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -215,3 +216,85 @@ def test_resolve_after_tool_threshold(tmp_path):
     assert resolve_after_tool_threshold(0.5, tmp_path) == 0.0  # an explicit threshold replaces the calibration
     (tmp_path / FILE).write_text(json.dumps({"call_threshold": 0.6, "after_tool": {"threshold": "high"}}))
     assert resolve_after_tool_threshold(None, tmp_path) == 0.0
+
+
+def _calibration_rows(calls: int, replies: int) -> list[dict]:
+    """Conversations answering a user: ``calls`` that need get_weather, ``replies`` that need none."""
+    from tests.helpers import TOOLS, weather_call
+
+    cities = ["Paris", "Tokyo", "Lima", "Oslo", "Cairo", "Quito", "Perth", "Dakar"]
+    chats = ["Hello there!", "Tell me a joke.", "What is 2 + 2?", "Thanks, bye.", "Who wrote Hamlet?",
+             "Say something nice.", "How are you?", "Translate 'cat' to French."]
+    rows = [{"id": f"call-{k}", "tools": TOOLS, "messages": [
+        {"role": "user", "content": f"What is the weather in {cities[k]}?"},
+        {"role": "assistant", "content": "", "tool_calls": [weather_call(cities[k])]}]} for k in range(calls)]
+    rows += [{"id": f"reply-{k}", "tools": TOOLS, "messages": [
+        {"role": "user", "content": chats[k]}, {"role": "assistant", "content": "Sure."}]} for k in range(replies)]
+    return rows
+
+
+def test_calibrate_refits_the_threshold_on_new_items_and_keeps_what_training_recorded(tmp_path):
+    """``fctune calibrate`` on a real model and adapter: the saved threshold is training's rule applied
+    to each item's own P(call) (computed here apart, one prompt at a time), the file keeps the
+    adapter's record of its training data and after-tool rule and names the threshold it would
+    replace; it is never overwritten, and too few items of a kind is a one-line error."""
+    import torch
+
+    from fctune.config import ModelConfig
+    from fctune.evaluate import load_items
+    from fctune.models import load_model, load_runtime
+    from tests.helpers import make_adapter
+
+    adapter = make_adapter(load_model("tiny-qwen3")[0], tmp_path / "adapter", seed=0, random_b=0.05, r=4,
+                           lora_alpha=8, target_modules=["q_proj", "v_proj"], task_type="CAUSAL_LM")
+    prior = {"call_threshold": 0.42, "prefaced_call_turns": 0, "training_call_turns": 30,
+             "after_tool": {"rule": "greedy", "threshold": 0.0}}
+    (adapter / FILE).write_text(json.dumps(prior))
+    data = tmp_path / "items.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in _calibration_rows(8, 8)))
+    out = tmp_path / "fitted"
+    args = ("calibrate", "--model", "tiny-qwen3", "--adapter", str(adapter), "--data", str(data), "--no-progress",
+            "--out", str(out))
+    done = run_fctune(*args, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    saved = json.loads((out / FILE).read_text())
+
+    model, fmt = load_runtime(ModelConfig(name_or_path="tiny-qwen3", adapter=str(adapter)))
+    items, _ = load_items(str(data))
+    with torch.inference_mode():
+        scored = [(float(torch.softmax(model(input_ids=torch.tensor([fmt.prompt_ids(it.messages, it.tools)])).logits[0, -1]
+                                       .float(), -1)[fmt.call_start_id]), it.expected is not None) for it in items]
+    want = best_threshold(scored)
+    assert saved["call_threshold"] == pytest.approx(want["call_threshold"], rel=1e-3)
+    assert (saved["call_turns"], saved["reply_turns"]) == (8, 8)
+    assert sum(c["items"] for c in saved["categories"].values()) == 16
+    assert saved["replaces"]["call_threshold"] == 0.42 and saved["replaces"]["file"] == str(adapter / FILE)
+    assert {k: saved[k] for k in ("prefaced_call_turns", "training_call_turns", "after_tool")} == \
+        {k: prior[k] for k in ("prefaced_call_turns", "training_call_turns", "after_tool")}
+    assert "data file" in saved["fitted_on"] and f"--call-threshold {saved['call_threshold']:.6g}" in done.stdout
+
+    again = run_fctune(*args, cwd=ROOT)
+    assert again.returncode != 0 and "exists" in again.stderr and len(again.stderr.strip().splitlines()) == 1
+    assert json.loads((out / FILE).read_text()) == saved
+
+    data.write_text("".join(json.dumps(r) + "\n" for r in _calibration_rows(8, 3)))
+    few = run_fctune(*args[:-1], str(tmp_path / "other"), cwd=ROOT)
+    assert few.returncode != 0 and "at least 5" in few.stderr and len(few.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "other").exists()
+
+
+def test_calibrate_on_the_bfcl_dev_split(tmp_path):
+    """On BFCL's dev split (where a threshold, a design decision, is fitted): the file names where it
+    was fitted, and how each category fares at the threshold."""
+    from fctune.calibrate import refit
+    from fctune.config import Config
+
+    cfg = Config()
+    cfg.model.name_or_path, cfg.eval.split, cfg.eval.limit = "tiny-qwen3", "dev", 5
+
+    got = refit(cfg, tmp_path, bfcl="simple_python,irrelevance", progress=False)
+    assert json.loads(Path(tmp_path, FILE).read_text()) == got
+    assert "dev split" in got["fitted_on"] and "replaces" not in got
+    assert got["categories"]["simple_python"] == {"items": 5, "call_items": 5, "decided_right": got["call_recall"]}
+    assert got["categories"]["irrelevance"]["call_items"] == 0
+    assert got["categories"]["irrelevance"]["decided_right"] == got["silence"]

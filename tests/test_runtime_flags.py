@@ -9,7 +9,7 @@ from fctune.commands.options import runtime_config, runtime_config_with_model
 from fctune.config import load_config
 from fctune.errors import ConfigError
 
-COMMANDS = ("train", "eval", "chat", "serve", "merge", "inspect")
+COMMANDS = ("train", "eval", "calibrate", "chat", "serve", "merge", "inspect")
 FLAGS = ("--model", "--adapter", "--template", "--dtype", "--device", "--threads", "--thinking", "--config")
 
 

@@ -96,35 +96,43 @@ def prompt_order(prompts: Sequence[Sequence[int]]) -> list[int]:
     return sorted(range(len(prompts)), key=lambda i: list(prompts[i]))
 
 
-def scored_turns(model: Any, fmt: Any, conversations: Sequence[dict], max_length: int) -> list[ScoredTurn]:
-    """One :class:`ScoredTurn` per assistant turn that answers a user message or a tool result, turns
-    over ``max_length`` tokens left out, in the order of the conversations. The prompts run in
-    token order, each pass reusing the cache of the one before for their common prefix
-    (:class:`fctune.generate.PrefixReuse`): a conversation's turns extend each other, and
-    conversations that offer the same tools share their whole tool list (on the demo's validation
-    split 17,461 tokens computed instead of 22,294 in conversation order, bench/calibration_order.py)."""
+def prompt_scores(model: Any, fmt: Any, prompts: Sequence[Sequence[int]], progress: bool = False,
+                  desc: str = "P(call)") -> list[tuple[float, bool]]:
+    """``(P(the call token), plain greedy opens a call)`` at the first answer position of each prompt,
+    in the order given. The prompts run in token order, each pass reusing the cache of the one before
+    for their common prefix (:class:`fctune.generate.PrefixReuse`): a conversation's turns extend
+    each other, and prompts that offer the same tools share their whole tool list (on the demo's
+    validation split 17,461 tokens computed instead of 22,294 in conversation order,
+    bench/calibration_order.py)."""
     import torch
+    from tqdm.auto import tqdm
 
     from fctune.generate import PrefixReuse, full_attention_only
 
     device = next(model.parameters()).device
     reuse = PrefixReuse(full_attention_only(model))
-    points = list(decision_points(fmt, conversations, max_length))
-    out: list[ScoredTurn | None] = [None] * len(points)
+    out: list[tuple[float, bool] | None] = [None] * len(prompts)
     was_training = model.training
     model.eval()
     try:
         with torch.inference_mode():
-            for k in prompt_order([p for _, p, _ in points]):
-                after, prompt, call = points[k]
-                logits = reuse.run(model, prompt, device)[0][0]
-                out[k] = ScoredTurn(after, call_probability(logits, fmt.call_start_id),
-                                    int(logits.argmax()) == fmt.call_start_id, call)
+            for k in tqdm(prompt_order(prompts), desc=desc, unit="prompt", disable=not progress):
+                logits = reuse.run(model, prompts[k], device)[0][0]
+                out[k] = (call_probability(logits, fmt.call_start_id), int(logits.argmax()) == fmt.call_start_id)
     finally:
         if was_training:
             model.train()
-    assert all(t is not None for t in out)
+    assert all(s is not None for s in out)
     return out  # type: ignore[return-value]
+
+
+def scored_turns(model: Any, fmt: Any, conversations: Sequence[dict], max_length: int) -> list[ScoredTurn]:
+    """One :class:`ScoredTurn` per assistant turn that answers a user message or a tool result, turns
+    over ``max_length`` tokens left out, in the order of the conversations (scored by
+    :func:`prompt_scores`)."""
+    points = list(decision_points(fmt, conversations, max_length))
+    scores = prompt_scores(model, fmt, [p for _, p, _ in points])
+    return [ScoredTurn(after, p_call, greedy, call) for (after, _, call), (p_call, greedy) in zip(points, scores)]
 
 
 def auc(scored: Sequence[tuple[float, bool]]) -> float | None:
@@ -345,3 +353,79 @@ def resolve_threshold(requested: float | None, adapter: str | Path | None, model
         return requested
     saved = saved_calibration(adapter, model)
     return saved[1] if saved else DEFAULT
+
+
+# --------------------------------------------------------------------------- fitting again on other items
+
+
+def refit(cfg: Any, out: str | Path, data: str | None = None, bfcl: str | Sequence[str] | None = None,
+          min_silence: float = MIN_SILENCE, progress: bool = True,
+          log: Any = None) -> dict[str, Any]:
+    """Fit the user-turn call threshold of ``cfg.model`` (a model with ``cfg.model.adapter``, or a
+    merged one) again, on items like those it will meet, and save it as ``out/call_threshold.json``;
+    returns what was saved.
+
+    Why: training fits the threshold on its own validation turns, which resemble its training data.
+    Prompts unlike them shift P(call): measured on the BFCL recipe's adapter (run 3,
+    docs/RESULTS.md), the threshold kept 97.6 % of its validation no-call turns silent but only 68 %
+    of BFCL's held-out no-call items, whose tool lists are longer and nearer the request. Items
+    are those of ``fctune eval`` (``data`` or ``bfcl`` with ``cfg.eval.split``, ``sample`` and ``limit``;
+    for BFCL, use the dev split: a threshold is a design decision); only answers to a user message
+    count (the first-token decision). The rule is training's (:func:`best_threshold`, the same
+    ``min_silence`` floor). The file keeps what the adapter's own calibration recorded of its
+    training data and its after-tool rule, so it can replace that file as it is
+    (``--call-threshold`` takes the number). Only the prompt pass of each item runs; nothing is generated.
+    """
+    from fctune.errors import FctuneError
+    from fctune.evaluate import load_items
+    from fctune.models import load_runtime
+    from fctune.publish import check_output_dir
+
+    say = log or (lambda _msg: None)
+    rt, ev = cfg.model, cfg.eval
+    target = check_output_dir(out, "--out") / FILE
+    if target.exists():
+        raise FctuneError(f"{target} exists; remove it or choose another --out (it is never overwritten)")
+    items, source = load_items(data, bfcl, ev.limit, ev.split, ev.sample)
+    items = [it for it in items if decides(it.messages)]
+    calls = sum(it.expected is not None for it in items)
+    if min(calls, len(items) - calls) < MIN_PER_CLASS:
+        raise FctuneError(f"{source}: {calls} item(s) that need a call and {len(items) - calls} that need none "
+                          f"answer a user message; at least {MIN_PER_CLASS} of each are needed to fit a threshold")
+    say(f"loading {rt.name_or_path}" + (f" + adapter {rt.adapter}" if rt.adapter else ""))
+    net, fmt = load_runtime(rt)
+    say(f"P(call) on {len(items)} item(s) ({source})")
+    scores = prompt_scores(net, fmt, [fmt.prompt_ids(it.messages, it.tools or None) for it in items], progress)
+    scored = [(p, it.expected is not None) for (p, _), it in zip(scores, items)]
+    result = best_threshold(scored, min_silence)
+    assert result is not None  # both kinds counted above
+    threshold = result["call_threshold"]
+    greedy = [(float(g), c) for (_, g), (_, c) in zip(scores, scored)]
+    result["balanced_accuracy_greedy"] = round(decision_at(greedy, 0.5)["balanced_accuracy"], 4)
+    result["categories"] = _per_category(items, scored, threshold)
+    result["fitted_on"] = source
+    saved = saved_calibration(rt.adapter or None, rt.name_or_path or None)
+    if saved is not None:
+        path, before, info = saved
+        there = {key: round(value, 4) for key, value in decision_at(scored, before).items()}
+        result["replaces"] = {"file": str(path), "call_threshold": before, "fitted_on": info.get("fitted_on", "validation turns"),
+                              "on_these_items": there}
+        for key in ("prefaced_call_turns", "training_call_turns", "after_tool"):
+            if key in info:
+                result[key] = info[key]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return result
+
+
+def _per_category(items: Sequence[Any], scored: Sequence[tuple[float, bool]], threshold: float) -> dict[str, dict]:
+    """Per item category: its items and the share the threshold decides right (a call where one is
+    needed, silence where none is)."""
+    out: dict[str, dict] = {}
+    for it, (p, call) in zip(items, scored):
+        entry = out.setdefault(it.category, {"items": 0, "call_items": 0, "right": 0})
+        entry["items"] += 1
+        entry["call_items"] += call
+        entry["right"] += (p >= threshold) == call
+    return {c: {"items": e["items"], "call_items": e["call_items"], "decided_right": round(e["right"] / e["items"], 4)}
+            for c, e in out.items()}

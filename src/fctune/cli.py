@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "inspect": ("fctune.commands.inspect", "show how samples are rendered and which tokens are trained"),
     "train": ("fctune.commands.train", "LoRA fine-tuning (PEFT) on tool-calling data"),
     "eval": ("fctune.commands.eval", "BFCL-style AST scoring of tool calls, base vs tuned"),
+    "calibrate": ("fctune.commands.calibrate", "fit the call threshold again on items like those the model will meet"),
     "chat": ("fctune.commands.chat", "interactive terminal chat with tool calls"),
     "serve": ("fctune.commands.serve", "OpenAI-compatible server with tool_calls"),
     "merge": ("fctune.commands.merge", "merge a LoRA adapter into a full model"),

@@ -1,0 +1,60 @@
+"""``fctune calibrate``: arguments -> :class:`fctune.config.Config` -> :func:`fctune.calibrate.refit`
+-> the fitted call threshold."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from fctune.calibrate import MIN_SILENCE, refit
+from fctune.commands.options import add_config_arguments, add_runtime_arguments, runtime_config
+from fctune.errors import DataError, FctuneError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_runtime_arguments(parser)
+    src = parser.add_mutually_exclusive_group(required=True)
+    src.add_argument("--data", metavar="FILE", help="canonical JSONL conversations like those the model will meet "
+                     "(held out from training); every answer to a user message counts")
+    src.add_argument("--bfcl", metavar="CAT[,CAT...]", help="BFCL v4 categories (all, live, non_live, or names); "
+                     "with --split dev (the default here), the items design decisions may look at")
+    parser.add_argument("--split", choices=("all", "dev", "test"),
+                        help="BFCL items: dev (the default with --bfcl: every fifth of each category), test or all")
+    parser.add_argument("--sample", type=int, help="BFCL items per category drawn at random with a fixed seed "
+                        "(equal numbers per category weigh them alike)")
+    parser.add_argument("--limit", type=int, help="items per BFCL category / per data file (0: all)")
+    parser.add_argument("--min-silence", type=float, default=MIN_SILENCE,
+                        help=f"the threshold keeps at least this share of the no-call items silent (default "
+                             f"{MIN_SILENCE}, as in training: train.min_silence)")
+    parser.add_argument("--out", metavar="DIR", required=True, help="where call_threshold.json goes "
+                        "(never overwritten; copy it into the adapter directory to make it the default)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_config_arguments(parser, with_file=False)
+
+
+def run(args: argparse.Namespace) -> int:
+    split = args.split or ("dev" if args.bfcl else None)
+    flags = {"eval.limit": args.limit, "eval.split": split, "eval.sample": args.sample}
+    cfg = runtime_config(args, [*args.overrides, *(f"{k}={v}" for k, v in flags.items() if v is not None)])
+    if not 0.0 <= args.min_silence <= 1.0:
+        raise FctuneError(f"--min-silence must be between 0 and 1, got {args.min_silence}")
+    if cfg.eval.limit < 0 or cfg.eval.sample < 0:
+        raise FctuneError("--limit and --sample must be >= 0")
+    try:
+        got = refit(cfg, args.out, data=args.data, bfcl=args.bfcl, min_silence=args.min_silence,
+                    progress=not args.no_progress, log=lambda line: print(line, file=sys.stderr))
+    except DataError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(f"call threshold {got['call_threshold']:.4f} on {got['call_turns']} call and {got['reply_turns']} no-call "
+          f"item(s) ({got['fitted_on']}): call recall {got['call_recall']:.1%}, silence {got['silence']:.1%}, "
+          f"AUC {got['auc']}" + ("; the silence floor binds" if got["floor_binds"] else ""))
+    if "replaces" in got:
+        old = got["replaces"]
+        print(f"the saved threshold {old['call_threshold']:.4f} ({old['file']}) on these items: call recall "
+              f"{old['on_these_items']['call_recall']:.1%}, silence {old['on_these_items']['silence']:.1%}")
+    for cat, entry in got["categories"].items():
+        print(f"  {cat}: {entry['decided_right']:.1%} of {entry['items']} decided right")
+    print(f"wrote {args.out}/call_threshold.json: pass --call-threshold {got['call_threshold']:.6g} to eval, chat "
+          "and serve, or copy it into the adapter directory to make it their default")
+    return 0
