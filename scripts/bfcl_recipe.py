@@ -27,7 +27,7 @@ from pathlib import Path
 
 from stages import ROOT, TIMINGS, fctune, lines, write_lines
 
-from fctune.bfcl import PUBLISHED
+from fctune.bfcl import IRRELEVANCE, PUBLISHED, parse_categories
 
 GOALS = {name: float(math.ceil(score)) for name, score in PUBLISHED["Hammer2.1-0.5b"].items()}
 """Hammer2.1-0.5b's published BFCL v4 row rounded up (66 / 55 / 81): the bar."""
@@ -83,11 +83,13 @@ def gaps(report: dict) -> list[str]:
 
 
 def threshold_note(out: Path, bfcl: dict) -> list[str]:
-    """Which call threshold the BFCL run used and where it was fitted (a line for RESULTS.md)."""
+    """Which call threshold the BFCL run used and where it was fitted (a line for RESULTS.md): the
+    report's own, named as the dev slice's only when it is that one (an evaluation kept from before
+    the dev fit used another)."""
     path = out / "calibrate-dev" / "call_threshold.json"
-    if not path.is_file():
+    fit = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    if fit is None or abs(fit["call_threshold"] - bfcl["call_threshold"]) > 1e-9:
         return [f"Call threshold: {bfcl['call_threshold']:.4g} (the adapter's, fitted on its validation rows)."]
-    fit = json.loads(path.read_text(encoding="utf-8"))
     old = fit.get("replaces")
     was = (f"; the adapter's own, fitted on its validation rows, is {old['call_threshold']:.4g} (on these dev items: "
            f"call recall {old['on_these_items']['call_recall']:.1%}, silence {old['on_these_items']['silence']:.1%})"
@@ -157,7 +159,8 @@ def main() -> None:
     parser.add_argument("--bfcl", default="all", help="BFCL categories")
     parser.add_argument("--dev-sample", type=int, default=48,
                         help="BFCL dev items per category that fit the call threshold (48: all of irrelevance's, "
-                             "as many of live_irrelevance's, so the two weigh alike as in the leaderboard's mean)")
+                             "as many of live_irrelevance's, so the two weigh alike as in the leaderboard's mean; "
+                             "without a no-call category in --bfcl the adapter's own threshold is used)")
     parser.add_argument("--own-limit", type=int, default=20, help="items per category of the zh/en test splits")
     parser.add_argument("--gpu", action="store_true",
                         help="a GPU run: 4,000 conversations per language, 2 epochs, every held-out BFCL item "
@@ -191,14 +194,16 @@ def main() -> None:
                *[o for o in overrides if o.startswith(("model.", "eval."))]]
     common = [*runtime, "--compare"]
     fitted = out / "calibrate-dev" / "call_threshold.json"
-    if args.redo or not fitted.is_file():  # the call threshold for BFCL's prompts, from the dev slice only
-        fitted.unlink(missing_ok=True)
-        fctune("calibrate-dev", "calibrate", *runtime, "--bfcl", args.bfcl, "--split", "dev",
-               "--sample", str(args.dev_sample), "--out", str(fitted.parent))
-        save_timings(out)
-    threshold = json.loads(fitted.read_text(encoding="utf-8"))["call_threshold"]
+    threshold: list[str] = []  # without a no-call category there is no silence to fit: the adapter's own
+    if set(parse_categories(args.bfcl)) & set(IRRELEVANCE):  # the threshold for BFCL's prompts, from the dev slice
+        if args.redo or not fitted.is_file():
+            fitted.unlink(missing_ok=True)
+            fctune("calibrate-dev", "calibrate", *runtime, "--bfcl", args.bfcl, "--split", "dev",
+                   "--sample", str(args.dev_sample), "--out", str(fitted.parent))
+            save_timings(out)
+        threshold = ["--call-threshold", repr(json.loads(fitted.read_text(encoding="utf-8"))["call_threshold"])]
     if args.redo or not (out / "eval-bfcl" / "report.json").is_file():  # first: what the recipe is judged on
-        fctune("eval-bfcl", "eval", *common, "--call-threshold", repr(threshold), "--bfcl", args.bfcl,
+        fctune("eval-bfcl", "eval", *common, *threshold, "--bfcl", args.bfcl,
                "--split", "test", "--sample", str(args.sample), "--out", str(out / "eval-bfcl"))
         save_timings(out)
     for lang in ("zh", "en"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -218,57 +219,62 @@ def test_resolve_after_tool_threshold(tmp_path):
     assert resolve_after_tool_threshold(None, tmp_path) == 0.0
 
 
-def _calibration_rows(calls: int, replies: int) -> list[dict]:
-    """Conversations answering a user: ``calls`` that need get_weather, ``replies`` that need none."""
-    from tests.helpers import TOOLS, weather_call
 
-    cities = ["Paris", "Tokyo", "Lima", "Oslo", "Cairo", "Quito", "Perth", "Dakar"]
-    chats = ["Hello there!", "Tell me a joke.", "What is 2 + 2?", "Thanks, bye.", "Who wrote Hamlet?",
-             "Say something nice.", "How are you?", "Translate 'cat' to French."]
-    rows = [{"id": f"call-{k}", "tools": TOOLS, "messages": [
-        {"role": "user", "content": f"What is the weather in {cities[k]}?"},
-        {"role": "assistant", "content": "", "tool_calls": [weather_call(cities[k])]}]} for k in range(calls)]
-    rows += [{"id": f"reply-{k}", "tools": TOOLS, "messages": [
-        {"role": "user", "content": chats[k]}, {"role": "assistant", "content": "Sure."}]} for k in range(replies)]
-    return rows
+def _refit_rows(calls: int, replies: int) -> list[dict]:
+    """Rows for the tool model (tests.helpers.TRAINING): ``calls`` answers to a user that open with
+    a call (ASK_TWO with the weather tool), ``replies`` that need none (ASK without tools); and one
+    conversation whose call writes text first and whose last answer follows a tool result: neither
+    of those two turns is a first-token decision, so neither counts."""
+    from tests.helpers import TRAINING
+
+    rows = [{**copy.deepcopy(TRAINING[1]), "id": f"call-{k}"} for k in range(calls)]
+    rows += [{**copy.deepcopy(TRAINING[2]), "id": f"reply-{k}"} for k in range(replies)]
+    return rows + [{**copy.deepcopy(TRAINING[0]), "id": "prefaced"}]
 
 
-def test_calibrate_refits_the_threshold_on_new_items_and_keeps_what_training_recorded(tmp_path):
-    """``fctune calibrate`` on a real model and adapter: the saved threshold is training's rule applied
-    to each item's own P(call) (computed here apart, one prompt at a time), the file keeps the
-    adapter's record of its training data and after-tool rule and names the threshold it would
-    replace; it is never overwritten, and too few items of a kind is a one-line error."""
+def test_calibrate_refits_the_threshold_on_new_items_and_keeps_what_training_recorded(tmp_path, tool_model):
+    """``fctune calibrate`` on a real model (the tiny tool model, whose calls and replies lie apart):
+    the saved threshold is training's rule on each item's own P(call) (computed here apart, one
+    prompt at a time), calls separated from replies; the call written after text and the answer
+    after a tool result do not count; the file keeps what the model's own calibration recorded and
+    says how its threshold fares on these items; it is never overwritten; too few items of a kind
+    and a model whose decision is off are one-line errors."""
+    import shutil
+
     import torch
 
+    from fctune.calibrate import decision_at
     from fctune.config import ModelConfig
     from fctune.evaluate import load_items
-    from fctune.models import load_model, load_runtime
-    from tests.helpers import make_adapter
+    from fctune.models import load_runtime
 
-    adapter = make_adapter(load_model("tiny-qwen3")[0], tmp_path / "adapter", seed=0, random_b=0.05, r=4,
-                           lora_alpha=8, target_modules=["q_proj", "v_proj"], task_type="CAUSAL_LM")
-    prior = {"call_threshold": 0.42, "prefaced_call_turns": 0, "training_call_turns": 30,
-             "after_tool": {"rule": "greedy", "threshold": 0.0}}
-    (adapter / FILE).write_text(json.dumps(prior))
+    model_dir = tmp_path / "model"
+    shutil.copytree(tool_model, model_dir)
+    prior = {"call_threshold": 0.999, "prefaced_call_turns": 1, "training_call_turns": 30,
+             "after_tool": {"rule": "threshold", "threshold": 0.3}}
+    (model_dir / FILE).write_text(json.dumps(prior))
     data = tmp_path / "items.jsonl"
-    data.write_text("".join(json.dumps(r) + "\n" for r in _calibration_rows(8, 8)))
+    data.write_text("".join(json.dumps(r) + "\n" for r in _refit_rows(6, 6)))
     out = tmp_path / "fitted"
-    args = ("calibrate", "--model", "tiny-qwen3", "--adapter", str(adapter), "--data", str(data), "--no-progress",
-            "--out", str(out))
+    args = ("calibrate", "--model", str(model_dir), "--data", str(data), "--no-progress", "--out", str(out))
     done = run_fctune(*args, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
     saved = json.loads((out / FILE).read_text())
 
-    model, fmt = load_runtime(ModelConfig(name_or_path="tiny-qwen3", adapter=str(adapter)))
-    items, _ = load_items(str(data))
+    model, fmt = load_runtime(ModelConfig(name_or_path=str(model_dir)))
+    items = [it for it in load_items(str(data))[0] if it.id.startswith(("call-", "reply-"))]
     with torch.inference_mode():
-        scored = [(float(torch.softmax(model(input_ids=torch.tensor([fmt.prompt_ids(it.messages, it.tools)])).logits[0, -1]
-                                       .float(), -1)[fmt.call_start_id]), it.expected is not None) for it in items]
+        scored = [(float(torch.softmax(model(input_ids=torch.tensor([fmt.prompt_ids(it.messages, it.tools or None)]))
+                                       .logits[0, -1].float(), -1)[fmt.call_start_id]), it.id.startswith("call-"))
+                  for it in items]
+    assert min(p for p, c in scored if c) > 0.5 > max(p for p, c in scored if not c)  # the model tells them apart
     want = best_threshold(scored)
     assert saved["call_threshold"] == pytest.approx(want["call_threshold"], rel=1e-3)
-    assert (saved["call_turns"], saved["reply_turns"]) == (8, 8)
-    assert sum(c["items"] for c in saved["categories"].values()) == 16
-    assert saved["replaces"]["call_threshold"] == 0.42 and saved["replaces"]["file"] == str(adapter / FILE)
+    assert (saved["call_turns"], saved["reply_turns"], saved["prefaced_call_items_left_out"]) == (6, 6, 1)
+    assert saved["call_recall"] == saved["silence"] == 1.0
+    assert sum(c["items"] for c in saved["categories"].values()) == 12
+    assert saved["replaces"]["call_threshold"] == 0.999 and saved["replaces"]["file"] == str(model_dir / FILE)
+    assert saved["replaces"]["on_these_items"] == {k: round(v, 4) for k, v in decision_at(scored, 0.999).items()}
     assert {k: saved[k] for k in ("prefaced_call_turns", "training_call_turns", "after_tool")} == \
         {k: prior[k] for k in ("prefaced_call_turns", "training_call_turns", "after_tool")}
     assert "data file" in saved["fitted_on"] and f"--call-threshold {saved['call_threshold']:.6g}" in done.stdout
@@ -277,24 +283,32 @@ def test_calibrate_refits_the_threshold_on_new_items_and_keeps_what_training_rec
     assert again.returncode != 0 and "exists" in again.stderr and len(again.stderr.strip().splitlines()) == 1
     assert json.loads((out / FILE).read_text()) == saved
 
-    data.write_text("".join(json.dumps(r) + "\n" for r in _calibration_rows(8, 3)))
+    data.write_text("".join(json.dumps(r) + "\n" for r in _refit_rows(6, 3)))
     few = run_fctune(*args[:-1], str(tmp_path / "other"), cwd=ROOT)
     assert few.returncode != 0 and "at least 5" in few.stderr and len(few.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "other").exists()
 
+    (model_dir / FILE).write_text(json.dumps({"call_threshold": 0.0, "decision": "off"}))
+    off = run_fctune(*args[:-1], str(tmp_path / "off"), cwd=ROOT)
+    assert off.returncode != 0 and "switched the call decision off" in off.stderr
+    assert len(off.stderr.strip().splitlines()) == 1 and not (tmp_path / "off").exists()
+
 
 def test_calibrate_on_the_bfcl_dev_split(tmp_path):
-    """On BFCL's dev split (where a threshold, a design decision, is fitted): the file names where it
-    was fitted, and how each category fares at the threshold."""
-    from fctune.calibrate import refit
+    """On BFCL's dev split (where a threshold, a design decision, is fitted): the items are the dev
+    split's, the file names where it was fitted, and each category's share decided right is that
+    of its own items at the saved threshold."""
+    from fctune.bfcl import load_items as load_bfcl
     from fctune.config import Config
+    from fctune.recalibrate import refit
 
     cfg = Config()
     cfg.model.name_or_path, cfg.eval.split, cfg.eval.limit = "tiny-qwen3", "dev", 5
-
     got = refit(cfg, tmp_path, bfcl="simple_python,irrelevance", progress=False)
     assert json.loads(Path(tmp_path, FILE).read_text()) == got
     assert "dev split" in got["fitted_on"] and "replaces" not in got
+    dev = load_bfcl(["simple_python", "irrelevance"], 5, split="dev")
+    assert [it.id for it in dev] == [f"simple_python_{k}" for k in (0, 5, 10, 15, 20)] + \
+        [f"irrelevance_{k}" for k in (0, 5, 10, 15, 20)]
     assert got["categories"]["simple_python"] == {"items": 5, "call_items": 5, "decided_right": got["call_recall"]}
-    assert got["categories"]["irrelevance"]["call_items"] == 0
-    assert got["categories"]["irrelevance"]["decided_right"] == got["silence"]
+    assert got["categories"]["irrelevance"] == {"items": 5, "call_items": 0, "decided_right": got["silence"]}

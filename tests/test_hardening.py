@@ -330,3 +330,19 @@ def test_the_engine_samples_at_extreme_settings(tool_model):
     for temperature, seed in ((1e-300, 2**64 - 1), (2.0, -(2**63))):
         result = engine.run(prompt, SamplingParams(max_new_tokens=4, temperature=temperature, seed=seed))
         assert result.completion_tokens <= 4
+
+
+def test_glaive_function_definitions_nested_too_deeply_are_a_row_error(tmp_path):
+    """A glaive system prompt's function definitions are JSON inside text: nested past the recursion
+    limit they are one error naming the row, and the other rows are converted."""
+    deep = '{"name": "f", "parameters": ' + '{"a": ' * 5000 + "1" + "}" * 5001
+    chat = "USER: hi\n\n\nASSISTANT: Hello! <|endoftext|>\n"
+    good = {"system": "SYSTEM: You are a helpful assistant, with no access to external functions.", "chat": chat}
+    bad = {"system": "SYSTEM: You are a helpful assistant with access to the following functions. Use them if "
+                     "required -\n" + deep, "chat": chat}
+    data = _rows(tmp_path / "in.jsonl", json.dumps(good), json.dumps(bad))
+    out = tmp_path / "out.jsonl"
+    proc = run_fctune("data", "convert", "--from", "glaive", str(data), "--out", str(out), timeout=120)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert any(line.startswith(f"{data}:2: ") and "nests too deeply" in line for line in _errors(proc)), proc.stderr
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 1

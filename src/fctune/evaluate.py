@@ -37,6 +37,12 @@ def turn_kind(messages: Sequence[dict], turn: int) -> str:
     return "final_answer" if after_tool else "no_call"
 
 
+def data_item_id(conv: dict, line: int, turn: int) -> str:
+    """The id of a data file's item: ``<row id, else its line>:<turn>``."""
+    row_id = conv.get("id")
+    return f"{row_id if row_id not in (None, '') else line}:{turn}"
+
+
 def load_data_items(path: str | Path, limit: int = 0) -> list:
     """Items from a canonical JSONL file, validated like ``fctune data validate``: one item per
     assistant turn, id ``<row-id or line>:<turn>``, category from :func:`turn_kind`; the first
@@ -51,15 +57,13 @@ def load_data_items(path: str | Path, limit: int = 0) -> list:
     for line, conv in load_numbered_conversations(path):
         tools = conv.get("tools") or []
         schemas = {t["function"]["name"]: schema_to_jsonschema(t["function"].get("parameters") or {}) for t in tools}
-        row_id = conv.get("id")
-        row_id = str(row_id) if row_id not in (None, "") else str(line)
         messages = conv["messages"]
         for turn, msg in enumerate(messages):
             if msg["role"] != "assistant":
                 continue
             calls = [ToolCall.from_message(c) for c in msg.get("tool_calls") or []]
             items.append(EvalItem(
-                id=f"{row_id}:{turn}", category=turn_kind(messages, turn), messages=messages[:turn], tools=tools,
+                id=data_item_id(conv, line, turn), category=turn_kind(messages, turn), messages=messages[:turn], tools=tools,
                 expected=reference_answer(calls, schemas) if calls else None, schemas=schemas, mode="reference"))
     if not items:
         raise DataError(str(path), 1, "the file holds no assistant turns to evaluate")

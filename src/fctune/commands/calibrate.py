@@ -1,4 +1,4 @@
-"""``fctune calibrate``: arguments -> :class:`fctune.config.Config` -> :func:`fctune.calibrate.refit`
+"""``fctune calibrate``: arguments -> :class:`fctune.config.Config` -> :func:`fctune.recalibrate.refit`
 -> the fitted call threshold."""
 
 from __future__ import annotations
@@ -6,9 +6,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from fctune.calibrate import MIN_SILENCE, refit
+from fctune.calibrate import MIN_SILENCE
 from fctune.commands.options import add_config_arguments, add_runtime_arguments, runtime_config
 from fctune.errors import DataError, FctuneError
+from fctune.recalibrate import refit
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -55,6 +56,9 @@ def run(args: argparse.Namespace) -> int:
               f"{old['on_these_items']['call_recall']:.1%}, silence {old['on_these_items']['silence']:.1%}")
     for cat, entry in got["categories"].items():
         print(f"  {cat}: {entry['decided_right']:.1%} of {entry['items']} decided right")
-    print(f"wrote {args.out}/call_threshold.json: pass --call-threshold {got['call_threshold']:.6g} to eval, chat "
-          "and serve, or copy it into the adapter directory to make it their default")
+    if got.get("prefaced_call_items_left_out"):
+        print(f"left out: {got['prefaced_call_items_left_out']} call turn(s) whose reference writes text before the call")
+    print(f"wrote {args.out}/call_threshold.json: copy it into the adapter directory to make it the default of eval, "
+          f"chat and serve (the adapter's after-tool rule stays), or pass --call-threshold {got['call_threshold']:.6g} "
+          "(answers after a tool result are then plain greedy)")
     return 0

@@ -19,7 +19,8 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from fctune.data.schema import DataError, iter_jsonl, parse_arguments, parse_json_text, read_json, write_jsonl
+from fctune.data.schema import (UNREADABLE_JSON, DataError, iter_jsonl, parse_arguments, parse_json_text, read_json,
+                                write_jsonl)
 from fctune.errors import FctuneError
 from fctune.formats import END_OF_TEXT, parse, parse_call_body
 
@@ -301,6 +302,8 @@ def _json_objects(text: str) -> tuple[list[Any], str]:
             obj, end = decoder.raw_decode(text, start)
         except json.JSONDecodeError as exc:
             raise ConvertError(f"a function definition in the system prompt is not valid JSON ({exc.msg})") from exc
+        except (ValueError, RecursionError):  # json recurses per level; int() refuses 4,300+ digits
+            raise ConvertError(f"a function definition in the system prompt is {UNREADABLE_JSON}") from None
         rest.append(text[pos:start])
         objects.append(obj)
         pos = end
