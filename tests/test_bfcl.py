@@ -95,6 +95,30 @@ def test_a_sample_is_fixed_stratified_and_drawn_from_the_split():
         load_category("multiple", limit=3, sample=3)
 
 
+def test_later_sample_rounds_hold_none_of_the_earlier_rounds_items():
+    """Round 1 is the sample reports have always quoted (the same seed and draw); round 2 draws the
+    same number from what round 1 left, round 3 from what both left; a category too small for a
+    round gives what is left, then nothing."""
+    import random
+
+    from fctune.bfcl import sample_indices
+    from fctune.evaluate import load_items as load_eval_items
+
+    assert sample_indices("multiple", 160, 100) == sorted(random.Random("fctune-bfcl-sample:multiple").sample(range(160), 100))
+    first, second, third = (set(sample_indices("multiple", 160, 100, r)) for r in (1, 2, 3))
+    assert len(second) == 60 and not first & second and first | second == set(range(160)) and not third
+    rounds = [set(sample_indices("simple_python", 320, 100, r)) for r in (1, 2, 3, 4)]
+    assert [len(r) for r in rounds] == [100, 100, 100, 20] and set().union(*rounds) == set(range(320))
+    assert all(not rounds[i] & rounds[j] for i in range(4) for j in range(i + 1, 4))
+    assert sample_indices("multiple", 160, 0, 2) == []
+    one = {it.id for it in load_items("irrelevance", split="test", sample=100)}
+    two, source = load_eval_items(bfcl="irrelevance", split="test", sample=100, sample_round=2)
+    assert len(two) == len(load_category("irrelevance", split="test")) - 100 and one.isdisjoint(it.id for it in two)
+    assert "round 2" in source
+    with pytest.raises(FctuneError, match="needs --sample"):
+        load_eval_items(bfcl="irrelevance", split="test", sample_round=2)
+
+
 def test_the_dev_slice_is_every_fifth_item_and_test_the_rest():
     every = load_category("multiple")
     dev, test = load_category("multiple", split="dev"), load_category("multiple", split="test")

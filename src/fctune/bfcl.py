@@ -218,21 +218,34 @@ def _read(path: Path) -> list[tuple[int, dict]]:
     return rows
 
 
-def sample_indices(category: str, size: int, count: int) -> list[int]:
+def sample_indices(category: str, size: int, count: int, round_: int = 1) -> list[int]:
     """``count`` of the ``size`` positions of a category's split, drawn at random with a seed fixed by
     the category's name (everyone gets the same sample), in file order; all of them when ``count``
-    is 0 or at least ``size``. Each category is drawn on its own: a stratified sample."""
+    is 0 or at least ``size``. Each category is drawn on its own: a stratified sample.
+
+    ``round_`` 2, 3, ...: a further sample of ``count``, drawn the same way from the positions the
+    earlier rounds left (none of their items; all that are left when fewer remain, none once a round
+    took them all), to confirm on untouched items a choice made after seeing an earlier round."""
     import random
 
-    if count <= 0 or count >= size:
-        return list(range(size))
-    return sorted(random.Random(f"fctune-bfcl-sample:{category}").sample(range(size), count))
+    assert round_ >= 1, round_
+    if count <= 0:
+        return list(range(size)) if round_ == 1 else []
+    left = list(range(size))
+    for r in range(1, round_ + 1):
+        seed = f"fctune-bfcl-sample:{category}" + (f":round-{r}" if r > 1 else "")
+        picked = left if count >= len(left) else sorted(random.Random(seed).sample(left, count))
+        if r == round_:
+            return picked
+        taken = set(picked)
+        left = [i for i in left if i not in taken]
+    raise AssertionError("unreachable")
 
 
 def load_category(category: str, limit: int = 0, data_dir: str | Path | None = None,
-                  split: str = "all", sample: int = 0) -> list[EvalItem]:
+                  split: str = "all", sample: int = 0, sample_round: int = 1) -> list[EvalItem]:
     """Items of one category in ``split`` (:func:`in_split`): the first ``limit`` of them when > 0,
-    or a fixed random ``sample`` of that many (:func:`sample_indices`), in file order."""
+    or a fixed random ``sample`` of that many (:func:`sample_indices`, round ``sample_round``), in file order."""
     if limit > 0 and sample > 0:
         raise FctuneError("give a limit (the first N items) or a sample (N at random), not both")
     from fctune.assets import bfcl_data_dir
@@ -245,7 +258,7 @@ def load_category(category: str, limit: int = 0, data_dir: str | Path | None = N
     if limit > 0:
         rows = rows[:limit]
     elif sample > 0:
-        rows = [rows[i] for i in sample_indices(category, len(rows), sample)]
+        rows = [rows[i] for i in sample_indices(category, len(rows), sample, sample_round)]
     answers: dict[str, Any] = {}
     if category not in IRRELEVANCE:
         apath = root / "possible_answer" / f"BFCL_v4_{category}.json"
@@ -274,11 +287,12 @@ def load_category(category: str, limit: int = 0, data_dir: str | Path | None = N
 
 
 def load_items(categories: str | Iterable[str], limit: int = 0, data_dir: str | Path | None = None,
-               split: str = "all", sample: int = 0) -> list[EvalItem]:
-    """Items of several categories in ``split``, ``limit`` (or a ``sample`` of that many) per category."""
+               split: str = "all", sample: int = 0, sample_round: int = 1) -> list[EvalItem]:
+    """Items of several categories in ``split``, ``limit`` (or a ``sample`` of that many, round
+    ``sample_round``) per category."""
     items: list[EvalItem] = []
     for cat in parse_categories(categories):
-        items.extend(load_category(cat, limit, data_dir, split, sample))
+        items.extend(load_category(cat, limit, data_dir, split, sample, sample_round))
     return items
 
 

@@ -194,6 +194,10 @@ class EvalConfig:
     """BFCL items per category drawn at random (a seed fixed per category, so the sample is the same
     for everyone; all of a smaller category) instead of the first ``limit``; 0: none. For a stratified
     estimate with 95 % intervals where the whole set does not fit (docs/evaluation.md)."""
+    sample_round: int = 1
+    """With ``sample``: 2, 3, ... draws a further sample of that many per category that holds none of
+    the earlier rounds' items, to confirm on untouched items a choice made after seeing round 1
+    (docs/evaluation.md, "Protocol")."""
     split: str = "all"
     """BFCL items: ``dev`` (every fifth of each category, the only ones design decisions may look
     at), ``test`` (the rest, what reports quote) or ``all`` (docs/evaluation.md, "Protocol")."""
@@ -448,6 +452,7 @@ def validate(cfg: Config) -> None:
         (cfg.eval.split in ("all", "dev", "test"), "eval.split must be all, dev or test"),
         (cfg.eval.replies in ("auto", "stop", "full"), "eval.replies must be auto, stop or full"),
         (cfg.eval.sample >= 0, "eval.sample must be >= 0"),
+        (cfg.eval.sample_round >= 1, "eval.sample_round must be >= 1"),
         (bool(cfg.train.output_dir.strip()), "train.output_dir must not be empty (it would write into the working directory)"),
         (cfg.train.save_total_limit >= 0, "train.save_total_limit must be >= 0 (0: keep every checkpoint)"),
         (cfg.train.save_steps >= 0, "train.save_steps must be >= 0"),

@@ -116,17 +116,18 @@ def load_responses(path: str | Path, known: set[str]) -> dict[str, str]:
 
 
 def load_items(data: str | None = None, bfcl: str | Sequence[str] | None = None, limit: int = 0,
-               split: str = "all", sample: int = 0) -> tuple[list, str]:
+               split: str = "all", sample: int = 0, sample_round: int = 1) -> tuple[list, str]:
     """Items and a one-line description of where they came from. ``split`` (BFCL only): ``dev``
     (every fifth item of each category: the only BFCL items design decisions may look at), ``test``
     (the rest: what reports quote) or ``all``. ``sample`` (BFCL only): that many items of each
-    category at random, with a seed fixed per category (:func:`fctune.bfcl.sample_indices`)."""
+    category at random, with a seed fixed per category (:func:`fctune.bfcl.sample_indices`);
+    ``sample_round`` 2, 3, ...: a further such sample that holds none of the earlier rounds' items."""
     if bool(data) == bool(bfcl):
         raise FctuneError("give exactly one of --data FILE or --bfcl CATEGORIES")
     if data:
         if not Path(data).is_file():
             raise FctuneError(f"data file not found: {data}")
-        if split != "all" or sample:
+        if split != "all" or sample or sample_round != 1:
             raise FctuneError("--split and --sample apply to BFCL items (--bfcl); a data file is split by its own files")
         return load_data_items(data, limit), f"data file `{data}`" + (f" (first {limit} per category)" if limit else "")
     from fctune.bfcl import load_items as load_bfcl, parse_categories
@@ -135,9 +136,14 @@ def load_items(data: str | None = None, bfcl: str | Sequence[str] | None = None,
     where = "" if split == "all" else f", {split} split"
     if limit and sample:
         raise FctuneError("give --limit (the first N items per category) or --sample (N at random), not both")
+    if sample_round < 1 or (sample_round > 1 and not sample):
+        raise FctuneError("--sample-round must be >= 1, and above 1 it needs --sample N")
     drawn = (f" (first {limit} per category)" if limit else
-             f" (a fixed random sample of {sample} per category, or all of a smaller one)" if sample else "")
-    return load_bfcl(cats, limit, split=split, sample=sample), f"BFCL v4 {', '.join(cats)}{where}{drawn}"
+             f" (a fixed random sample of {sample} per category, or all of a smaller one)" if sample_round == 1 and sample else
+             f" (round {sample_round} of fixed random samples of {sample} per category: none of the earlier rounds' "
+             "items; what they left of a smaller one)" if sample else "")
+    items = load_bfcl(cats, limit, split=split, sample=sample, sample_round=sample_round)
+    return items, f"BFCL v4 {', '.join(cats)}{where}{drawn}"
 
 
 # --------------------------------------------------------------------------- scoring
@@ -212,7 +218,7 @@ def run_eval(cfg: Config | None = None, data: str | None = None, bfcl: str | Seq
         from fctune.publish import check_output_dir
 
         check_output_dir(out, "--out")
-    items, source = load_items(data, bfcl, limit, split, ev.sample)
+    items, source = load_items(data, bfcl, limit, split, ev.sample, ev.sample_round)
     cats = _categories(items)
     predictions: list[dict] = []
     runs: dict[str, dict] = {}
@@ -221,6 +227,7 @@ def run_eval(cfg: Config | None = None, data: str | None = None, bfcl: str | Seq
     report: dict[str, Any] = {
         "date": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "model": model, "adapter": adapter, "source": source, "items": len(items), "limit": limit, "sample": ev.sample,
+        "sample_round": ev.sample_round,
         "split": split, "compare": compare,
     }
     if data:

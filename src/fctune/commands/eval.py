@@ -24,6 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, help="items per BFCL category / per data file (eval.limit; 0: all)")
     parser.add_argument("--sample", type=int, help="BFCL items per category drawn at random with a fixed seed "
                         "(a stratified sample; eval.sample), instead of the first --limit")
+    parser.add_argument("--sample-round", type=int, help="with --sample N: 2, 3, ... a further sample of N per "
+                        "category holding none of the earlier rounds' items (eval.sample_round)")
     parser.add_argument("--split", choices=("all", "dev", "test"), help="BFCL items: dev (every fifth of each "
                         "category; for design decisions), test (the rest; for reports) or all (eval.split)")
     parser.add_argument("--replies", choices=("auto", "stop", "full"),
@@ -39,7 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    flags = {"eval.limit": args.limit, "eval.split": args.split, "eval.sample": args.sample, "eval.replies": args.replies,
+    flags = {"eval.limit": args.limit, "eval.split": args.split, "eval.sample": args.sample,
+             "eval.sample_round": args.sample_round, "eval.replies": args.replies,
              "eval.batch_size": args.batch_size, "eval.max_new_tokens": args.max_new_tokens,
              "eval.call_threshold": args.call_threshold}
     cfg = runtime_config(args, [*args.overrides, *(f"{k}={v}" for k, v in flags.items() if v is not None)])
@@ -51,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
         cfg.model.name_or_path = ""  # scoring texts from elsewhere: no model to name
     try:
         if args.export_prompts:
-            items, _ = load_items(args.data, args.bfcl, cfg.eval.limit, cfg.eval.split, cfg.eval.sample)
+            items, _ = load_items(args.data, args.bfcl, cfg.eval.limit, cfg.eval.split, cfg.eval.sample,
+                                  cfg.eval.sample_round)
             n = export_prompts(cfg.model.name_or_path, items, args.export_prompts,
                                cfg.model.template, cfg.model.enable_thinking)
             print(f"wrote {n} prompt(s) to {args.export_prompts}")
