@@ -117,6 +117,12 @@ def test_later_sample_rounds_hold_none_of_the_earlier_rounds_items():
     assert "round 2" in source
     with pytest.raises(FctuneError, match="needs --sample"):
         load_eval_items(bfcl="irrelevance", split="test", sample_round=2)
+    # simple_java's 80 test items all went into round 1: a round with nothing left is an error, a
+    # category with nothing left is named
+    with pytest.raises(FctuneError, match="round 2 .* every test item of simple_java; none is left"):
+        load_eval_items(bfcl="simple_java", split="test", sample=100, sample_round=2)
+    some, source = load_eval_items(bfcl="simple_java,irrelevance", split="test", sample=100, sample_round=2)
+    assert {it.category for it in some} == {"irrelevance"} and source.endswith("; none left of simple_java)")
 
 
 def test_the_dev_slice_is_every_fifth_item_and_test_the_rest():

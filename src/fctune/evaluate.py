@@ -128,7 +128,8 @@ def load_items(data: str | None = None, bfcl: str | Sequence[str] | None = None,
         if not Path(data).is_file():
             raise FctuneError(f"data file not found: {data}")
         if split != "all" or sample or sample_round != 1:
-            raise FctuneError("--split and --sample apply to BFCL items (--bfcl); a data file is split by its own files")
+            raise FctuneError("--split, --sample and --sample-round apply to BFCL items (--bfcl); a data file is split "
+                              "by its own files")
         return load_data_items(data, limit), f"data file `{data}`" + (f" (first {limit} per category)" if limit else "")
     from fctune.bfcl import load_items as load_bfcl, parse_categories
 
@@ -143,6 +144,12 @@ def load_items(data: str | None = None, bfcl: str | Sequence[str] | None = None,
              f" (round {sample_round} of fixed random samples of {sample} per category: none of the earlier rounds' "
              "items; what they left of a smaller one)" if sample else "")
     items = load_bfcl(cats, limit, split=split, sample=sample, sample_round=sample_round)
+    empty = [c for c in cats if not any(it.category == c for it in items)]
+    if empty and sample_round > 1:  # earlier rounds of the same size took every item of these
+        if len(empty) == len(cats):
+            raise FctuneError(f"round {sample_round} of samples of {sample}: earlier rounds took every {split} item of "
+                              f"{', '.join(empty)}; none is left")
+        drawn = drawn[:-1] + f"; none left of {', '.join(empty)})"
     return items, f"BFCL v4 {', '.join(cats)}{where}{drawn}"
 
 

@@ -53,10 +53,11 @@ def refit(cfg: Any, out: str | Path, data: str | None = None, bfcl: str | Sequen
     if saved is not None and saved[2].get("decision") == "off":
         raise FctuneError(f"{saved[0]}: training switched the call decision off (its data writes text before its "
                           "calls, so the first token cannot decide); there is no threshold to fit")
-    items, source = load_items(data, bfcl, ev.limit, ev.split, ev.sample)
+    items, source = load_items(data, bfcl, ev.limit, ev.split, ev.sample, ev.sample_round)
     prefaced = _prefaced_call_turns(data) if data else set()
+    items = [it for it in items if decides(it.messages)]
     left_out = sum(it.id in prefaced for it in items)
-    items = [it for it in items if decides(it.messages) and it.id not in prefaced]
+    items = [it for it in items if it.id not in prefaced]
     calls = sum(it.expected is not None for it in items)
     if min(calls, len(items) - calls) < MIN_PER_CLASS:
         raise FctuneError(f"{source}: {calls} item(s) that need a call and {len(items) - calls} that need none "

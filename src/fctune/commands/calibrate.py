@@ -24,9 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sample", type=int, help="BFCL items per category drawn at random with a fixed seed "
                         "(equal numbers per category weigh them alike)")
     parser.add_argument("--limit", type=int, help="items per BFCL category / per data file (0: all)")
-    parser.add_argument("--min-silence", type=float, default=MIN_SILENCE,
-                        help=f"the threshold keeps at least this share of the no-call items silent (default "
-                             f"{MIN_SILENCE}, as in training: train.min_silence)")
+    parser.add_argument("--min-silence", type=float, default=None,
+                        help=f"the threshold keeps at least this share of the no-call items silent (default: "
+                             f"train.min_silence of the config, {MIN_SILENCE} unless set, as in training)")
     parser.add_argument("--out", metavar="DIR", required=True, help="where call_threshold.json goes "
                         "(never overwritten; copy it into the adapter directory to make it the default)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -37,12 +37,13 @@ def run(args: argparse.Namespace) -> int:
     split = args.split or ("dev" if args.bfcl else None)
     flags = {"eval.limit": args.limit, "eval.split": split, "eval.sample": args.sample}
     cfg = runtime_config(args, [*args.overrides, *(f"{k}={v}" for k, v in flags.items() if v is not None)])
-    if not 0.0 <= args.min_silence <= 1.0:
-        raise FctuneError(f"--min-silence must be between 0 and 1, got {args.min_silence}")
+    min_silence = cfg.train.min_silence if args.min_silence is None else args.min_silence
+    if not 0.0 <= min_silence <= 1.0:
+        raise FctuneError(f"--min-silence must be between 0 and 1, got {min_silence}")
     if cfg.eval.limit < 0 or cfg.eval.sample < 0:
         raise FctuneError("--limit and --sample must be >= 0")
     try:
-        got = refit(cfg, args.out, data=args.data, bfcl=args.bfcl, min_silence=args.min_silence,
+        got = refit(cfg, args.out, data=args.data, bfcl=args.bfcl, min_silence=min_silence,
                     progress=not args.no_progress, log=lambda line: print(line, file=sys.stderr))
     except DataError as exc:
         print(str(exc), file=sys.stderr)

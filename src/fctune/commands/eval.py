@@ -24,8 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, help="items per BFCL category / per data file (eval.limit; 0: all)")
     parser.add_argument("--sample", type=int, help="BFCL items per category drawn at random with a fixed seed "
                         "(a stratified sample; eval.sample), instead of the first --limit")
-    parser.add_argument("--sample-round", type=int, help="with --sample N: 2, 3, ... a further sample of N per "
-                        "category holding none of the earlier rounds' items (eval.sample_round)")
+    parser.add_argument("--sample-round", type=int, help="with --sample N (the N of round 1): 2, 3, ... a further "
+                        "sample of N per category holding none of the earlier rounds' items (eval.sample_round)")
     parser.add_argument("--split", choices=("all", "dev", "test"), help="BFCL items: dev (every fifth of each "
                         "category; for design decisions), test (the rest; for reports) or all (eval.split)")
     parser.add_argument("--replies", choices=("auto", "stop", "full"),
