@@ -48,12 +48,12 @@ def run(args: argparse.Namespace) -> int:
     except DataError as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    print(f"call threshold {got['call_threshold']:.4f} on {got['call_turns']} call and {got['reply_turns']} no-call "
+    print(f"call threshold {got['call_threshold']:.4g} on {got['call_turns']} call and {got['reply_turns']} no-call "
           f"item(s) ({got['fitted_on']}): call recall {got['call_recall']:.1%}, silence {got['silence']:.1%}, "
           f"AUC {got['auc']}" + ("; the silence floor binds" if got["floor_binds"] else ""))
     if "replaces" in got:
         old = got["replaces"]
-        print(f"the saved threshold {old['call_threshold']:.4f} ({old['file']}) on these items: call recall "
+        print(f"the saved threshold {old['call_threshold']:.4g} ({old['file']}) on these items: call recall "
               f"{old['on_these_items']['call_recall']:.1%}, silence {old['on_these_items']['silence']:.1%}")
     for cat, entry in got["categories"].items():
         print(f"  {cat}: {entry['decided_right']:.1%} of {entry['items']} decided right")
