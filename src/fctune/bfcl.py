@@ -231,15 +231,13 @@ def sample_indices(category: str, size: int, count: int, round_: int = 1) -> lis
     assert round_ >= 1, round_
     if count <= 0:
         return list(range(size)) if round_ == 1 else []
-    left = list(range(size))
+    left, picked = list(range(size)), []
     for r in range(1, round_ + 1):
-        seed = f"fctune-bfcl-sample:{category}" + (f":round-{r}" if r > 1 else "")
-        picked = left if count >= len(left) else sorted(random.Random(seed).sample(left, count))
-        if r == round_:
-            return picked
         taken = set(picked)
         left = [i for i in left if i not in taken]
-    raise AssertionError("unreachable")
+        seed = f"fctune-bfcl-sample:{category}" + (f":round-{r}" if r > 1 else "")
+        picked = left if count >= len(left) else sorted(random.Random(seed).sample(left, count))
+    return picked
 
 
 def load_category(category: str, limit: int = 0, data_dir: str | Path | None = None,

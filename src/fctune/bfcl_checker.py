@@ -108,7 +108,9 @@ def rescore(predictions: Iterable[dict], items: dict[str, EvalItem]) -> dict[str
         verdicts: dict[str, tuple[bool, str]] = {}  # one check per distinct answer (most have no greedy twin)
         for kind, (raw, ours) in answers.items():
             run = out.setdefault(pred["model"], {}).setdefault(kind, {"categories": {}, "disagreements": []})
-            ok, error = verdicts[raw] if raw in verdicts else verdicts.setdefault(raw, check(item, raw))
+            if raw not in verdicts:
+                verdicts[raw] = check(item, raw)
+            ok, error = verdicts[raw]
             cat = run["categories"].setdefault(item.category, {"n": 0, "correct": 0, "fctune_correct": 0})
             cat["n"] += 1
             cat["correct"] += ok

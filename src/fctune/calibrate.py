@@ -353,4 +353,3 @@ def resolve_threshold(requested: float | None, adapter: str | Path | None, model
         return requested
     saved = saved_calibration(adapter, model)
     return saved[1] if saved else DEFAULT
-

@@ -139,17 +139,19 @@ def load_items(data: str | None = None, bfcl: str | Sequence[str] | None = None,
         raise FctuneError("give --limit (the first N items per category) or --sample (N at random), not both")
     if sample_round < 1 or (sample_round > 1 and not sample):
         raise FctuneError("--sample-round must be >= 1, and above 1 it needs --sample N")
-    drawn = (f" (first {limit} per category)" if limit else
-             f" (a fixed random sample of {sample} per category, or all of a smaller one)" if sample_round == 1 and sample else
-             f" (round {sample_round} of fixed random samples of {sample} per category: none of the earlier rounds' "
-             "items; what they left of a smaller one)" if sample else "")
     items = load_bfcl(cats, limit, split=split, sample=sample, sample_round=sample_round)
-    empty = [c for c in cats if not any(it.category == c for it in items)]
-    if empty and sample_round > 1:  # earlier rounds of the same size took every item of these
+    if limit:
+        drawn = f" (first {limit} per category)"
+    elif sample_round == 1:
+        drawn = f" (a fixed random sample of {sample} per category, or all of a smaller one)" if sample else ""
+    else:  # earlier rounds of the same size may have taken every item of a category
+        empty = [c for c in cats if not any(it.category == c for it in items)]
         if len(empty) == len(cats):
             raise FctuneError(f"round {sample_round} of samples of {sample}: earlier rounds took every {split} item of "
                               f"{', '.join(empty)}; none is left")
-        drawn = drawn[:-1] + f"; none left of {', '.join(empty)})"
+        drawn = (f" (round {sample_round} of fixed random samples of {sample} per category: none of the earlier "
+                 "rounds' items; what they left of a smaller one" + (f"; none left of {', '.join(empty)}" if empty else "")
+                 + ")")
     return items, f"BFCL v4 {', '.join(cats)}{where}{drawn}"
 
 

@@ -25,8 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "(equal numbers per category weigh them alike)")
     parser.add_argument("--limit", type=int, help="items per BFCL category / per data file (0: all)")
     parser.add_argument("--min-silence", type=float, default=None,
-                        help=f"the threshold keeps at least this share of the no-call items silent (default: "
-                             f"train.min_silence of the config, {MIN_SILENCE} unless set, as in training)")
+                        help=f"the threshold keeps at least this share of the no-call items silent "
+                             f"(train.min_silence, as in training; default {MIN_SILENCE})")
     parser.add_argument("--out", metavar="DIR", required=True, help="where call_threshold.json goes "
                         "(never overwritten; copy it into the adapter directory to make it the default)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -35,15 +35,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     split = args.split or ("dev" if args.bfcl else None)
-    flags = {"eval.limit": args.limit, "eval.split": split, "eval.sample": args.sample}
+    flags = {"eval.limit": args.limit, "eval.split": split, "eval.sample": args.sample,
+             "train.min_silence": args.min_silence}  # the config checks each (a sample and floor in range)
     cfg = runtime_config(args, [*args.overrides, *(f"{k}={v}" for k, v in flags.items() if v is not None)])
-    min_silence = cfg.train.min_silence if args.min_silence is None else args.min_silence
-    if not 0.0 <= min_silence <= 1.0:
-        raise FctuneError(f"--min-silence must be between 0 and 1, got {min_silence}")
-    if cfg.eval.limit < 0 or cfg.eval.sample < 0:
-        raise FctuneError("--limit and --sample must be >= 0")
+    if cfg.eval.limit < 0:
+        raise FctuneError("--limit must be >= 0")
     try:
-        got = refit(cfg, args.out, data=args.data, bfcl=args.bfcl, min_silence=min_silence,
+        got = refit(cfg, args.out, data=args.data, bfcl=args.bfcl, min_silence=cfg.train.min_silence,
                     progress=not args.no_progress, log=lambda line: print(line, file=sys.stderr))
     except DataError as exc:
         print(str(exc), file=sys.stderr)
