@@ -3,13 +3,13 @@
 
 Qwen2.5-Coder-0.5B-Instruct (from PyPI, see fctune.assets) reads Chinese and understands tool requests,
 but answers 「今天北京的天气怎么样？」 with a ```json block instead of a tool call. fctune tunes it on
-the original seed set (call-first, under 16 tool-list variants) plus synthetic Chinese and English conversations
+the original seed set plus synthetic Chinese and English conversations
 (held-out tools, half of the rows needing no call), calibrates the call decision on the validation
 split, and shows before/after on: the four seed prompts verbatim, the zh and en test splits, and BFCL
 simple_python, multiple and irrelevance.
 
 Every step is the real `fctune` command line, as a user would run it; each is timed
-(demo-out/timings.json). `--model smollm2-135m --config configs/demo-smollm2.yaml --lang en --seed-copies 0` runs the
+(demo-out/timings.json). `--model smollm2-135m --config configs/demo-smollm2.yaml --lang en` runs the
 earlier, smaller English demo.
 """
 
@@ -53,17 +53,20 @@ def main() -> None:
                              "twin with that tool offered and called, the pair in one step (fctune data synth --contrast; "
                              "measured with 0.5: validation balanced accuracy 0.858 against 0.914, fewer no-call turns "
                              "silent, so the demo leaves it off)")
-    parser.add_argument("--seed-copies", type=int, default=16,
+    parser.add_argument("--seed-copies", type=int, default=0,
                         help="call-first tool-list variants of each seed conversation added to training "
                              "(fctune.data.augment: the conversation's own tools plus up to four of the other seed "
-                             "conversations', shuffled). 16: the seed set is 255 of the 1,695 rows, so a 100-step run "
-                             "meets it ~30 times instead of ~2 (0: none; measured with 0 over train.seed 42 / 1 / 2: "
-                             "the seed prompts under the call decision 3 / 1 / 2 of 4, with 16: 4 / 4 / 4)")
-    parser.add_argument("--seed-call-first", action=argparse.BooleanOptionalAction, default=True,
+                             "conversations', shuffled; 0: none). With 16 the seed set is 255 of 1,695 rows and a "
+                             "100-step run meets it ~30 times instead of ~2; measured with --seed-call-first over "
+                             "train.seed 42 / 1 / 2: the seed prompts under the call decision 4 / 4 / 4 of 4 (3 / 1 / 2 "
+                             "without), but validation balanced accuracy 0.868 on average against 0.893 and BFCL "
+                             "irrelevance 11 / 8 / 13 of 16 silent against 16 / 15 / 15, so the demo leaves it off "
+                             "(README, \"Tried\")")
+    parser.add_argument("--seed-call-first", action=argparse.BooleanOptionalAction, default=False,
                         help="train the 15 seed conversations themselves with their calls opening their turns "
-                             "(fctune.data.augment.without_prefaces), as their copies and the synthetic rows do: "
-                             "the first-token call decision cannot hold back answers that open with a sentence and "
-                             "call afterwards (--no-seed-call-first: the seed set as written)")
+                             "(fctune.data.augment.without_prefaces), as the synthetic rows do; measured: validation "
+                             "balanced accuracy 0.920 against 0.914, the seed prompts 3 of 4 as without, the zh split "
+                             "worse (no-call 8 of 10, call turns 38.5 %%), so the demo keeps the seed set as written")
     parser.add_argument("--synthetic-rows", type=int, default=0, help="synthetic training rows per language (0: all)")
     parser.add_argument("--valid-rows", type=int, default=40, help="validation rows per language (calibration)")
     parser.add_argument("--eval-limit", type=int, default=10, help="items per category of the first language's test split")
@@ -90,11 +93,12 @@ def main() -> None:
                "--long-tool-chars", str(args.long_tool_chars), "--preface-rate", "0",
                "--split", "80,10,10", "--zh-schemas", str(args.zh_schemas), "--contrast", str(args.contrast),
                *(["--weight", args.weight] if args.weight else []), "--out", str(data / lang))
-    # The seed set is the user's own data: 15 conversations among 1,440 synthetic ones, of which a
-    # 100-step run sees 200, would be met about twice, so whether a run learns the seed's requests was
-    # the draw's. --seed-copies adds it under shuffled tool lists with distractors (as
-    # configs/seed-plus.yaml does), everything call-first: prefaced rows teach answers that open with a
-    # sentence and call afterwards, which the first-token call decision cannot hold back (README, "Tried").
+    # The seed set is the user's own data, but 15 conversations among 1,440 synthetic ones, of which a
+    # 100-step run sees 200, are met about twice per run, and which two is the draw's. --seed-copies
+    # adds it under shuffled tool lists with distractors (as configs/seed-plus.yaml does), call-first:
+    # prefaced copies teach answers that open with a sentence and call afterwards, which the first-token
+    # call decision cannot hold back. Measured with 16 copies: every seed prompt answered in every
+    # draw, at the cost of silence where no tool fits, so the demo leaves it off (README, "Tried").
     from fctune.data.augment import tool_variants, without_prefaces
 
     seed = [json.loads(row) for row in lines(data / "seed.jsonl")]
