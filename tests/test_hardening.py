@@ -120,6 +120,7 @@ def test_write_jsonl_is_whole_or_nothing(tmp_path):
     ("train.save_total_limit=-1", "train.save_total_limit must be >= 0"),
     ("train.output_dir=", "train.output_dir must not be empty"),
     ("train.weight_decay=-1", "train.weight_decay must be >= 0"),
+    ("eval.limit=-1", "eval.limit must be >= 0"),
 ])
 def test_config_values_that_cannot_train_are_refused_before_loading(override, message):
     from fctune.config import load_config

@@ -451,6 +451,7 @@ def validate(cfg: Config) -> None:
         (cfg.eval.max_new_tokens > 0, "eval.max_new_tokens must be > 0"),
         (cfg.eval.split in ("all", "dev", "test"), "eval.split must be all, dev or test"),
         (cfg.eval.replies in ("auto", "stop", "full"), "eval.replies must be auto, stop or full"),
+        (cfg.eval.limit >= 0, "eval.limit must be >= 0 (0: all)"),
         (cfg.eval.sample >= 0, "eval.sample must be >= 0"),
         (cfg.eval.sample_round >= 1, "eval.sample_round must be >= 1"),
         (bool(cfg.train.output_dir.strip()), "train.output_dir must not be empty (it would write into the working directory)"),

@@ -8,7 +8,7 @@ import sys
 
 from fctune.calibrate import MIN_SILENCE
 from fctune.commands.options import add_config_arguments, add_runtime_arguments, runtime_config
-from fctune.errors import DataError, FctuneError
+from fctune.errors import DataError
 from fctune.recalibrate import refit
 
 
@@ -36,10 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     split = args.split or ("dev" if args.bfcl else None)
     flags = {"eval.limit": args.limit, "eval.split": split, "eval.sample": args.sample,
-             "train.min_silence": args.min_silence}  # the config checks each (a sample and floor in range)
+             "train.min_silence": args.min_silence}  # the config checks each (limit, sample and floor in range)
     cfg = runtime_config(args, [*args.overrides, *(f"{k}={v}" for k, v in flags.items() if v is not None)])
-    if cfg.eval.limit < 0:
-        raise FctuneError("--limit must be >= 0")
     try:
         got = refit(cfg, args.out, data=args.data, bfcl=args.bfcl, min_silence=cfg.train.min_silence,
                     progress=not args.no_progress, log=lambda line: print(line, file=sys.stderr))

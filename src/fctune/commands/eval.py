@@ -46,8 +46,6 @@ def run(args: argparse.Namespace) -> int:
              "eval.batch_size": args.batch_size, "eval.max_new_tokens": args.max_new_tokens,
              "eval.call_threshold": args.call_threshold}
     cfg = runtime_config(args, [*args.overrides, *(f"{k}={v}" for k, v in flags.items() if v is not None)])
-    if cfg.eval.batch_size <= 0 or cfg.eval.max_new_tokens <= 0 or cfg.eval.limit < 0:
-        raise FctuneError("--batch-size and --max-new-tokens must be > 0, --limit >= 0")
     if args.call_threshold is not None and not 0 <= args.call_threshold <= 1:
         raise FctuneError(f"--call-threshold must be between 0 and 1, got {args.call_threshold}")
     if args.responses and args.rt_model_name_or_path is None:
