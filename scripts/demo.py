@@ -67,6 +67,18 @@ def main() -> None:
                              "(fctune.data.augment.without_prefaces), as the synthetic rows do; measured: validation "
                              "balanced accuracy 0.920 against 0.914, the seed prompts 3 of 4 as without, the zh split "
                              "worse (no-call 8 of 10, call turns 38.5 %%), so the demo keeps the seed set as written")
+    parser.add_argument("--seed-twins", action="store_true",
+                        help="with --seed-copies: each copy also as its no-call twin, the tools it calls taken off "
+                             "its list and the turn a reply that no offered tool can do it "
+                             "(fctune.data.augment.without_called_tools); measured with 16 copies (train.seed 42): the "
+                             "seed prompts 0 of 4, every one answered with the twins' reply, validation balanced "
+                             "accuracy 0.730, so the demo leaves it off (README, \"Tried\")")
+    parser.add_argument("--own-tools", type=int, default=0,
+                        help="Chinese training rows synthesised for the seed set's eleven tools as a user's own tools "
+                             "(fctune data synth --tools), each offering at least one of them and none of the held-out "
+                             "tools; 0: none. Measured with 240 (train.seed 42): the seed prompts 1 of 4, validation "
+                             "balanced accuracy 0.755, BFCL irrelevance 11 of 16, so the demo leaves it off (README, "
+                             "\"Tried\")")
     parser.add_argument("--synthetic-rows", type=int, default=0, help="synthetic training rows per language (0: all)")
     parser.add_argument("--valid-rows", type=int, default=40, help="validation rows per language (calibration)")
     parser.add_argument("--eval-limit", type=int, default=10, help="items per category of the first language's test split")
@@ -76,6 +88,8 @@ def main() -> None:
     parser.add_argument("--max-new-tokens", type=int, default=96, help="longest generated answer in the evaluations")
     parser.add_argument("overrides", nargs="*", help="extra key=value overrides for training")
     args = parser.parse_args()
+    if args.seed_twins and not args.seed_copies:
+        parser.error("--seed-twins needs --seed-copies: the twins are made from the copies")
     out = ROOT / args.out
     data, adapter = out / "data", out / "adapter"
     data.mkdir(parents=True, exist_ok=True)
@@ -99,15 +113,20 @@ def main() -> None:
     # prefaced copies teach answers that open with a sentence and call afterwards, which the first-token
     # call decision cannot hold back. Measured with 16 copies: every seed prompt answered in every
     # draw, at the cost of silence where no tool fits, so the demo leaves it off (README, "Tried").
-    from fctune.data.augment import tool_variants, without_prefaces
+    from fctune.data.augment import tool_variants, without_called_tools, without_prefaces
 
     seed = [json.loads(row) for row in lines(data / "seed.jsonl")]
     if args.seed_call_first:
         seed = [without_prefaces(c) for c in seed]
     train = [json.dumps(c, ensure_ascii=False) for c in seed]
     if args.seed_copies:
-        train += [json.dumps(without_prefaces(c), ensure_ascii=False) for _, c in
-                  tool_variants(list(enumerate(seed, 1)), args.seed_copies, 4, seed=0)[len(seed):]]
+        copies = [without_prefaces(c) for _, c in tool_variants(list(enumerate(seed, 1)), args.seed_copies, 4,
+                                                                   seed=0)[len(seed):]]
+        if args.seed_twins:
+            copies += [t for t in (without_called_tools(c, _missing_reply) for c in copies) if t]
+        train += [json.dumps(c, ensure_ascii=False) for c in copies]
+    if args.own_tools:
+        train += _own_tool_rows(seed, args.own_tools, args.mix, data, langs)
     valid: list[str] = []
     for lang in langs:
         train += lines(data / lang / "train.jsonl")[:args.synthetic_rows or None]
@@ -142,6 +161,37 @@ def main() -> None:
     print("\n" + table)
     print(f"\nreports: {', '.join(str(r.parent / 'report.md') for r in reports)}; smoke test: {adapter / 'smoke_test.md'}")
     print("timings (s): " + ", ".join(f"{k} {v:.0f}" for k, v in TIMINGS.items()) + f" ({TIMINGS['total'] / 60:.1f} min)")
+
+
+def _own_tool_rows(seed: list[dict], n: int, mix: str, data, langs: list[str]) -> list[str]:
+    """``n`` Chinese conversations for the seed set's own tools, as a user would make them with
+    ``fctune data synth --tools``: rows that offer none of the seed tools, or a tool the test splits
+    hold out, are left out, so the held-out tools stay unseen."""
+    from fctune.data.augment import tool_pool
+
+    tools = data / "seed_tools.json"
+    tools.write_text(json.dumps(tool_pool(seed), ensure_ascii=False), encoding="utf-8")
+    fctune("synth-own", "data", "synth", "--n", str(8 * n), "--seed", "1", "--lang", "zh", "--mix", mix,
+           "--tools", str(tools), "--preface-rate", "0", "--split", "100,0,0", "--out", str(data / "own"))
+    own = {t["function"]["name"] for t in tool_pool(seed)}
+    held = {name for lang in langs
+            for name in json.loads((data / lang / "manifest.json").read_text(encoding="utf-8"))["heldout_tools"]}
+    rows = []
+    for line in lines(data / "own" / "train.jsonl"):
+        names = {t["function"]["name"] for t in json.loads(line).get("tools") or []}
+        if names & own and not names & held:
+            rows.append(line)
+    if len(rows) < n:
+        raise SystemExit(f"{data / 'own' / 'train.jsonl'}: {len(rows)} rows offer the seed tools, {n} asked for")
+    return rows[:n]
+
+
+def _missing_reply(removed: list[dict], kept: list[dict]) -> str:
+    """The seed set's language for a request whose tool is not offered: what the offered tools do
+    and what is missing, from the tools' own (Chinese) descriptions."""
+    def says(tools: list[dict]) -> str:
+        return "、".join((t.get("function", t).get("description") or t.get("function", t)["name"]) for t in tools)
+    return f"抱歉，现有的工具只能{says(kept)}，没有能{says(removed)}的工具，这个请求我没法直接帮您完成。"
 
 
 if __name__ == "__main__":

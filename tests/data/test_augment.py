@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fctune.data.augment import tool_pool, tool_variants
+from fctune.data.augment import tool_pool, tool_variants, without_called_tools
 from fctune.data.schema import normalize_row
 from fctune.data.seed import seed_conversations
 
@@ -41,6 +41,31 @@ def test_variants_are_deterministic_and_off_by_default():
     assert tool_variants(rows, 1, 3, seed=5) == tool_variants(rows, 1, 3, seed=5)
     assert tool_variants(rows, 1, 3, seed=5) != tool_variants(rows, 1, 3, seed=6)
     assert tool_variants(rows, 0, 3, seed=5) == rows
+
+
+def test_no_call_twin_drops_the_called_tools_and_ends_at_its_reply():
+    rows = seed_conversations()
+    replies = []
+
+    def reply(removed, kept):
+        replies.append(([t["function"]["name"] for t in removed], [t["function"]["name"] for t in kept]))
+        return "没有能做这件事的工具。"
+
+    for conv in rows:
+        twin = without_called_tools(conv, reply)
+        called = {c["function"]["name"] for m in conv["messages"] for c in m.get("tool_calls") or []}
+        assert twin is not None  # every seed conversation calls and offers a tool besides
+        assert set(_names(twin)) == set(_names(conv)) - called and called
+        assert twin["messages"][:-1] == conv["messages"][:1]
+        assert twin["messages"][-1] == {"role": "assistant", "content": "没有能做这件事的工具。"}
+        assert twin["id"] == conv["id"] + "-missing"
+        assert replies[-1] == ([n for n in _names(conv) if n in called], _names(twin))
+        assert normalize_row(twin)[1] == []
+        assert conv["messages"][1].get("tool_calls")  # the original untouched
+    only = {**rows[0], "tools": [t for t in rows[0]["tools"] if t["function"]["name"] == "get_weather"]}
+    assert without_called_tools(only, reply) is None  # no tool would be left
+    silent = {**rows[0], "messages": [rows[0]["messages"][0], {"role": "assistant", "content": "好的。"}]}
+    assert without_called_tools(silent, reply) is None  # nothing called: no twin
 
 
 def _unmask(conv, mapping):
