@@ -170,11 +170,12 @@ def _own_tool_rows(seed: list[dict], n: int, mix: str, data, langs: list[str]) -
     hold out, are left out, so the held-out tools stay unseen."""
     from fctune.data.augment import tool_pool
 
+    pool = tool_pool(seed)
     tools = data / "seed_tools.json"
-    tools.write_text(json.dumps(tool_pool(seed), ensure_ascii=False), encoding="utf-8")
+    tools.write_text(json.dumps(pool, ensure_ascii=False), encoding="utf-8")
     fctune("synth-own", "data", "synth", "--n", str(8 * n), "--seed", "1", "--lang", "zh", "--mix", mix,
            "--tools", str(tools), "--preface-rate", "0", "--split", "100,0,0", "--out", str(data / "own"))
-    own = {t["function"]["name"] for t in tool_pool(seed)}
+    own = {t["function"]["name"] for t in pool}
     held = {name for lang in langs
             for name in json.loads((data / lang / "manifest.json").read_text(encoding="utf-8"))["heldout_tools"]}
     rows = []
@@ -191,7 +192,8 @@ def _missing_reply(removed: list[dict], kept: list[dict]) -> str:
     """The seed set's language for a request whose tool is not offered: what the offered tools do
     and what is missing, from the tools' own (Chinese) descriptions."""
     def says(tools: list[dict]) -> str:
-        return "、".join((t.get("function", t).get("description") or t.get("function", t)["name"]) for t in tools)
+        functions = [t.get("function", t) for t in tools]
+        return "、".join(f.get("description") or f["name"] for f in functions)
     return f"抱歉，现有的工具只能{says(kept)}，没有能{says(removed)}的工具，这个请求我没法直接帮您完成。"
 
 

@@ -98,11 +98,12 @@ def without_called_tools(conv: dict, reply: Callable[[list[dict], list[dict]], s
     called = {(c.get("function") or c).get("name") for m in messages for c in m.get("tool_calls") or []}
     tools = conv.get("tools") or []
     removed = [t for t in tools if _name(t) in called]
-    kept = [copy.deepcopy(t) for t in tools if _name(t) not in called]
-    if not kept:
+    if len(removed) == len(tools):
         return None
-    twin = {**copy.deepcopy(conv), "tools": kept,
-            "messages": [*copy.deepcopy(messages[:first]), {"role": "assistant", "content": reply(removed, kept)}]}
+    twin = copy.deepcopy(conv)
+    twin["tools"] = [t for t in twin["tools"] if _name(t) not in called]
+    twin["messages"] = [*twin["messages"][:first],
+                        {"role": "assistant", "content": reply(removed, twin["tools"])}]
     if "id" in conv:
         twin["id"] = f"{conv['id']}-missing"
     return twin
